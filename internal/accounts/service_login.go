@@ -1,0 +1,89 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Login messages. Unknown users, users without a password and wrong
+// passwords get the same message (Invenio tells them apart, which lets
+// anyone enumerate accounts; see docs/security.md).
+const (
+	MsgInvalidCredentials   = "Invalid email or password."
+	MsgDisabledAccount      = "Account is disabled."
+	MsgConfirmationRequired = "Email requires confirmation."
+	MsgPasswordNotProvided  = "Password not provided"
+)
+
+// LoginAttempt is the input of Authenticate.
+type LoginAttempt struct {
+	Email    string
+	Password string
+	IP       string // the trusted client address, or ""
+}
+
+// Authenticate checks an email and password as Flask-Security's login form
+// does and records the login (tracking, and an upgraded hash when the stored
+// one is deprecated or has fewer rounds than configured) in one transaction.
+//
+// Errors: EInvalid for missing fields; EUnauthorized (MsgInvalidCredentials)
+// for an unknown email, no stored password or a wrong password, each after a
+// full-cost verification; EForbidden (MsgConfirmationRequired,
+// MsgDisabledAccount) only after a correct password.
+func (s *Service) Authenticate(ctx context.Context, in LoginAttempt) (*User, error) {
+	if strings.TrimSpace(in.Email) == "" {
+		return nil, FieldError("email", MsgEmailNotProvided)
+	}
+	if in.Password == "" {
+		return nil, FieldError("password", MsgPasswordNotProvided)
+	}
+	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(in.Email))
+	switch {
+	case ErrorCode(err) == ENotFound:
+		s.hasher.DummyVerify(in.Password)
+		return nil, invalidCredentials()
+	case err != nil:
+		return nil, fmt.Errorf("authenticate: %w", err)
+	case !u.HasPassword():
+		s.hasher.DummyVerify(in.Password)
+		return nil, invalidCredentials()
+	}
+	ok, needsUpdate := s.hasher.Verify(in.Password, *u.Password)
+	if !ok {
+		return nil, invalidCredentials()
+	}
+	if !s.opts.LoginWithoutConfirmation && u.ConfirmedAt == nil {
+		return nil, Errorf(EForbidden, MsgConfirmationRequired)
+	}
+	if !u.Active {
+		return nil, Errorf(EForbidden, MsgDisabledAccount)
+	}
+	rec := LoginRecord{User: u, At: s.now(), IP: in.IP, Track: s.opts.Trackable}
+	if needsUpdate {
+		if rec.NewHash, err = s.hasher.Hash(in.Password); err != nil {
+			return nil, fmt.Errorf("rehash: %w", err)
+		}
+	}
+	if err := s.store.RecordLogin(ctx, rec); err != nil {
+		return nil, fmt.Errorf("record login: %w", err)
+	}
+	return u, nil
+}
+
+func invalidCredentials() error {
+	return &Error{Code: EUnauthorized, Message: MsgInvalidCredentials,
+		Fields: map[string]string{"password": MsgInvalidCredentials}}
+}
+
+// TrackLogin records a login that did not go through Authenticate (the
+// automatic login after sign-up), as Flask-Security's login_user does.
+func (s *Service) TrackLogin(ctx context.Context, u *User, ip string) error {
+	if !s.opts.Trackable {
+		return nil
+	}
+	if err := s.store.RecordLogin(ctx, LoginRecord{User: u, At: s.now(), IP: ip, Track: true}); err != nil {
+		return fmt.Errorf("record login: %w", err)
+	}
+	return nil
+}

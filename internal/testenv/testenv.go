@@ -1,0 +1,65 @@
+// Package testenv tells tests which outside services they may use.
+//
+// Integration tests read the service URLs from the environment
+// (ACCOUNTS_TEST_POSTGRES_URL, ACCOUNTS_TEST_REDIS_URL; the Makefile sets both
+// to the local defaults). A test whose service is missing or unreachable is
+// skipped on a developer's machine and fails when CI=true, so CI never passes
+// by skipping. It imports only the standard library.
+package testenv
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+)
+
+// InCI reports whether the tests run under CI (CI=true).
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// SkipOrFail skips the test with the reason, or fails it under CI.
+func SkipOrFail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("CI=true but "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// PostgresURL returns the PostgreSQL server URL for tests (a database the
+// tests may use to create their own databases), skipping or failing when it is
+// not set or not reachable.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return serviceURL(t, "ACCOUNTS_TEST_POSTGRES_URL", "5432")
+}
+
+// RedisURL returns the Redis URL for tests, skipping or failing when it is not
+// set or not reachable. Tests must use their own key prefix and clean up.
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	return serviceURL(t, "ACCOUNTS_TEST_REDIS_URL", "6379")
+}
+
+func serviceURL(t testing.TB, name, defaultPort string) string {
+	t.Helper()
+	raw := os.Getenv(name)
+	if raw == "" {
+		SkipOrFail(t, "%s is not set; integration test skipped", name)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		t.Fatalf("%s=%q is not a URL with a host", name, raw)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), defaultPort)
+	}
+	conn, err := net.DialTimeout("tcp", host, 2*time.Second)
+	if err != nil {
+		SkipOrFail(t, "%s (%s) is not reachable: %v", name, host, err)
+	}
+	conn.Close()
+	return raw
+}
