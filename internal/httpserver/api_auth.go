@@ -1,0 +1,122 @@
+package httpserver
+
+import (
+	"net/http"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+)
+
+const (
+	msgLocalLoginDisabled = "Local login is disabled."
+	msgLoggedOut          = "User logged out."
+)
+
+// alreadyAuthenticated answers 200 with the user payload when the request
+// is logged in (Invenio's user_already_authenticated) and reports whether
+// it did.
+func (s *Server) alreadyAuthenticated(w http.ResponseWriter, r *http.Request) bool {
+	u, err := s.currentUser(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return true
+	}
+	if u != nil {
+		s.writeUser(w, r, u)
+		return true
+	}
+	return false
+}
+
+// handleAPILogin handles "POST /api/login".
+func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
+	if s.alreadyAuthenticated(w, r) {
+		return
+	}
+	if !s.set.LocalLoginEnabled {
+		s.apiAbort(w, r, http.StatusBadRequest, msgLocalLoginDisabled)
+		return
+	}
+	values, errs, err := decodeBody(w, r, "email", "password")
+	if err != nil {
+		s.bodyError(w, r, err)
+		return
+	}
+	errs = validEmailField(values, require(values, errs, "email", "password"))
+	if len(errs) > 0 {
+		s.apiValidation(w, r, sortErrors(errs))
+		return
+	}
+	u, err := s.opts.Service.Authenticate(r.Context(), accounts.LoginAttempt{
+		Email: values["email"], Password: values["password"], IP: stateOf(r).ip})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := s.login(w, r, u); err != nil {
+		s.sessionError(w, r, err)
+		return
+	}
+	s.writeUser(w, r, u)
+}
+
+// handleAPILogoutGet handles "GET /api/logout": Invenio logs out on GET,
+// which lets any page log a user out; here it only points to the
+// confirmation page.
+func (s *Server) handleAPILogoutGet(w http.ResponseWriter, r *http.Request) {
+	s.redirect(w, r, s.set.LogoutURL)
+}
+
+// handleAPILogout handles "POST /api/logout".
+func (s *Server) handleAPILogout(w http.ResponseWriter, r *http.Request) {
+	if err := s.logout(w, r); err != nil {
+		s.sessionError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": msgLoggedOut})
+}
+
+// handleAPIMe handles "GET /api/me".
+func (s *Server) handleAPIMe(w http.ResponseWriter, r *http.Request) {
+	u, err := s.currentUser(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if u == nil {
+		if err := s.saveSession(w, r); err != nil {
+			s.sessionError(w, r, err)
+			return
+		}
+		s.apiAbort(w, r, http.StatusUnauthorized, msgUnauthorized)
+		return
+	}
+	s.writeUser(w, r, u)
+}
+
+// handleAPIRegister handles "POST /api/register": the user is created
+// active and logged in.
+func (s *Server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
+	if s.alreadyAuthenticated(w, r) {
+		return
+	}
+	values, errs, err := decodeBody(w, r, "email", "password")
+	if err != nil {
+		s.bodyError(w, r, err)
+		return
+	}
+	errs = validEmailField(values, require(values, errs, "email", "password"))
+	if len(errs) > 0 {
+		s.apiValidation(w, r, sortErrors(errs))
+		return
+	}
+	u, err := s.register(r, values["email"], values["password"])
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := s.login(w, r, u); err != nil {
+		s.sessionError(w, r, err)
+		return
+	}
+	s.writeUser(w, r, u)
+}

@@ -1,0 +1,60 @@
+package httpserver
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+)
+
+// login makes the request's session the user's: a new session id (the old
+// one is deleted), a session-activity row under the new derived id, and a
+// new CSRF token, as Invenio's login listener does.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, u *accounts.User) error {
+	st := stateOf(r)
+	st.sess.Login(u.ID)
+	if err := s.saveSession(w, r); err != nil {
+		return err
+	}
+	st.user, st.userLoaded = u, true
+	s.renewCSRF(w, r)
+	if !s.set.SessionActivityEnabled {
+		return nil
+	}
+	now := s.opts.Now().UTC()
+	a := &accounts.SessionActivity{SID: st.sess.ID(), UserID: u.ID, Created: now, Updated: now}
+	if st.ip != "" {
+		a.IP = &st.ip
+	}
+	if err := s.opts.Activity.CreateSessionActivity(r.Context(), a); err != nil {
+		return fmt.Errorf("record session activity: %w", err)
+	}
+	return nil
+}
+
+// logout ends the request's session: the stored session and its activity
+// row are deleted and the cookie expired; a new CSRF token is issued.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	st := stateOf(r)
+	if id := st.sess.ID(); id != "" && st.sess.UserID() != 0 && s.set.SessionActivityEnabled {
+		if _, err := s.opts.Activity.DeleteSessionActivity(r.Context(), id); err != nil {
+			return fmt.Errorf("delete session activity: %w", err)
+		}
+	}
+	if err := s.opts.Sessions.Destroy(r.Context(), w, st.sess); err != nil {
+		return err
+	}
+	st.user, st.userLoaded = nil, true
+	s.renewCSRF(w, r)
+	return nil
+}
+
+// register creates an active user from a sign-up form and records the
+// login that follows.
+func (s *Server) register(r *http.Request, email, password string) (*accounts.User, error) {
+	u, err := s.opts.Service.CreateUser(r.Context(), accounts.NewUser{Email: email, Password: password, Active: true})
+	if err != nil {
+		return nil, err
+	}
+	return u, s.opts.Service.TrackLogin(r.Context(), u, stateOf(r).ip)
+}

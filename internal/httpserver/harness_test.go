@@ -1,0 +1,195 @@
+package httpserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/httpserver"
+	"github.com/invenio-go/accounts/internal/password"
+	"github.com/invenio-go/accounts/internal/session"
+	"github.com/invenio-go/accounts/internal/session/memstore"
+	"github.com/invenio-go/accounts/internal/sqlstore"
+)
+
+const testSecret = "httpserver-test-secret-0123456789abcdef0123456789"
+
+// harness is a server on a real SQLite database and an in-memory session
+// store, listening on loopback.
+type harness struct {
+	t     *testing.T
+	db    *sqlstore.DB
+	svc   *accounts.Service
+	store session.Store
+	mgr   *session.Manager
+	ts    *httptest.Server
+	srv   *httpserver.Server
+}
+
+type harnessOption func(*httpserver.Options)
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
+	t.Helper()
+	return newHarnessWithStore(t, memstore.New(memstore.Options{}), opts...)
+}
+
+func newHarnessWithStore(t *testing.T, store session.Store, opts ...harnessOption) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, sqlstore.SQLite, filepath.Join(t.TempDir(), "web.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hasher, err := password.New(password.Policy{Salt: []byte(testSecret), Rounds: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := accounts.NewService(db, hasher, accounts.Options{Trackable: true, LoginWithoutConfirmation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := session.New(store, session.Options{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetSessionEnder(mgr)
+	o := httpserver.Options{
+		Service: svc, Activity: db, Sessions: mgr, Secret: []byte(testSecret), PasswordMin: 8,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Settings: httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true},
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := httpserver.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, svc: svc, store: store, mgr: mgr, ts: httptest.NewServer(srv), srv: srv}
+	t.Cleanup(h.ts.Close)
+	return h
+}
+
+func (h *harness) createUser(email, pw string) *accounts.User {
+	h.t.Helper()
+	u, err := h.svc.CreateUser(context.Background(), accounts.NewUser{Email: email, Password: pw, Active: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return u
+}
+
+// client is a browser-like client: a cookie jar, no automatic redirects.
+type client struct {
+	h   *harness
+	c   *http.Client
+	jar *cookiejar.Jar
+}
+
+func (h *harness) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{h: h, jar: jar, c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+		t.Fatalf("not JSON (%v): %q", err, r.body)
+	}
+	return m
+}
+
+func (c *client) do(req *http.Request) response {
+	c.h.t.Helper()
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}
+}
+
+func (c *client) get(path string) response {
+	req, _ := http.NewRequest("GET", c.h.ts.URL+path, nil)
+	return c.do(req)
+}
+
+// postForm posts a form; withCSRF adds the csrftoken cookie's value as the
+// csrf_token field (what the HTML form carries).
+func (c *client) postForm(path string, v url.Values, withCSRF bool) response {
+	if withCSRF {
+		v.Set("csrf_token", c.cookie("csrftoken"))
+	}
+	req, _ := http.NewRequest("POST", c.h.ts.URL+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// api sends a REST request with a JSON body (nil for none), echoing the
+// csrftoken cookie in X-CSRFToken when it has one.
+func (c *client) api(method, path string, body any) response {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, c.h.ts.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := c.cookie("csrftoken"); tok != "" {
+		req.Header.Set("X-CSRFToken", tok)
+	}
+	return c.do(req)
+}
+
+func (c *client) cookie(name string) string {
+	u, _ := url.Parse(c.h.ts.URL)
+	for _, ck := range c.jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func (c *client) setCookie(name, value string) {
+	u, _ := url.Parse(c.h.ts.URL)
+	c.jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+// loginForm fetches the login page (for the CSRF cookie) and logs in.
+func (c *client) loginForm(email, pw string) response {
+	c.get("/login/")
+	return c.postForm("/login/", url.Values{"email": {email}, "password": {pw}}, true)
+}
+
+func newFormRequest(u string, v url.Values) *http.Request {
+	req, _ := http.NewRequest("POST", u, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
+
+func routesForTest(h *harness) []string { return h.srv.APIRoutes() }

@@ -1,0 +1,54 @@
+package httpserver
+
+import (
+	"net/http"
+	"strings"
+)
+
+// route is one entry of the route table; api routes are the ones the
+// OpenAPI document must describe.
+type route struct {
+	method, path string
+	api          bool
+}
+
+// registerRoutes registers every route of the service, with its middleware
+// visible: page routes and API routes load the session (withState); unsafe
+// methods also pass the cross-origin and CSRF checks (in withState).
+func (s *Server) registerRoutes() {
+	s.handle("GET", "/{$}", false, s.withState(s.handleHome))
+	s.handle("GET", "/healthz", false, http.HandlerFunc(s.handleHealthz))
+	s.handle("GET", "/readyz", false, http.HandlerFunc(s.handleReadyz))
+	s.handle("GET", "/static/accounts.css", false, http.HandlerFunc(s.handleStylesheet))
+
+	// HTML pages (Flask-Security's blueprint at Invenio's URLs).
+	s.handle("GET", s.set.LoginURL, false, s.withState(s.handleLoginPage))
+	s.handle("POST", s.set.LoginURL, false, s.withState(s.handleLogin))
+	s.handle("GET", s.set.LogoutURL, false, s.withState(s.handleLogoutPage))
+	s.handle("POST", s.set.LogoutURL, false, s.withState(s.handleLogout))
+	if s.set.Registerable {
+		s.handle("GET", s.set.RegisterURL, false, s.withState(s.handleSignupPage))
+		s.handle("POST", s.set.RegisterURL, false, s.withState(s.handleSignup))
+	}
+
+	// REST API (invenio_accounts.views.rest under /api).
+	s.handle("GET", "/api/openapi.json", false, http.HandlerFunc(s.handleOpenAPI))
+	s.handle("POST", "/api/login", true, s.withState(s.handleAPILogin))
+	s.handle("GET", "/api/logout", true, s.withState(s.handleAPILogoutGet))
+	s.handle("POST", "/api/logout", true, s.withState(s.handleAPILogout))
+	s.handle("GET", "/api/me", true, s.withState(s.handleAPIMe))
+	if s.set.Registerable {
+		s.handle("POST", "/api/register", true, s.withState(s.handleAPIRegister))
+	}
+}
+
+// handle registers h for the method and path. A path ending in "/" matches
+// only itself, not the subtree below it.
+func (s *Server) handle(method, path string, api bool, h http.Handler) {
+	pattern := path
+	if strings.HasSuffix(path, "/") && !strings.HasSuffix(path, "{$}") {
+		pattern += "{$}"
+	}
+	s.mux.Handle(method+" "+pattern, h)
+	s.routes = append(s.routes, route{method: method, path: strings.TrimSuffix(path, "{$}"), api: api})
+}

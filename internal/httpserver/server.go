@@ -1,0 +1,145 @@
+// Package httpserver serves the accounts web service: HTML pages, the REST
+// API and the operational endpoints. It depends on internal/accounts (the
+// domain), internal/session and internal/clientinfo; never on a driver or
+// internal/sqlstore.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/session"
+	"github.com/invenio-go/accounts/internal/token"
+)
+
+// Checker reports whether a dependency (the database, Redis) can serve.
+type Checker func(ctx context.Context) error
+
+// Options configure a Server. Service, Activity, Sessions, Secret and
+// Logger are required.
+type Options struct {
+	Service  *accounts.Service
+	Activity accounts.ActivityStore
+	Sessions *session.Manager
+	Secret   []byte // SECRET_KEY: signs the CSRF cookie
+	Logger   *slog.Logger
+	Checks   map[string]Checker // run by /readyz, by name
+	Version  string
+	Settings Settings
+	// PasswordMin is SECURITY_PASSWORD_LENGTH_MIN, shown on the forms.
+	PasswordMin int
+	Now         func() time.Time
+}
+
+// Settings are the Invenio settings the web layer honours.
+type Settings struct {
+	SiteName               string // ACCOUNTS_SITENAME
+	LoginURL               string // SECURITY_LOGIN_URL ("/login/")
+	LogoutURL              string // SECURITY_LOGOUT_URL ("/logout/")
+	RegisterURL            string // SECURITY_REGISTER_URL ("/signup/")
+	PostLoginView          string // SECURITY_POST_LOGIN_VIEW ("/")
+	PostLogoutView         string // SECURITY_POST_LOGOUT_VIEW ("/")
+	PostRegisterView       string // SECURITY_POST_REGISTER_VIEW (PostLoginView)
+	Registerable           bool   // SECURITY_REGISTERABLE
+	LocalLoginEnabled      bool   // ACCOUNTS_LOCAL_LOGIN_ENABLED
+	SessionActivityEnabled bool   // ACCOUNTS_SESSION_ACTIVITY_ENABLED
+	SecureCookies          bool   // SESSION_COOKIE_SECURE: also marks the CSRF cookie Secure
+	CookiePath             string // SESSION_COOKIE_PATH
+	CookieDomain           string // SESSION_COOKIE_DOMAIN
+	ProxyHops              int    // trusted X-Forwarded-For hops (WSGI_PROXIES / PROXYFIX_CONFIG x_for)
+	TemplateDir            string // ACCOUNTS_TEMPLATE_DIR
+	// Templates maps our page names to the configured template names
+	// (SECURITY_LOGIN_USER_TEMPLATE, ...); see templates.go.
+	Templates map[string]string
+}
+
+// Server is the HTTP service.
+type Server struct {
+	opts    Options
+	set     Settings
+	mux     *http.ServeMux
+	pages   *pages
+	csrf    *token.Signer
+	origins *http.CrossOriginProtection
+	routes  []route
+}
+
+// New returns a server with every route registered. It fails when a
+// template does not parse.
+func New(opts Options) (*Server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, set: withDefaults(opts.Settings), mux: http.NewServeMux()}
+	s.csrf = token.NewSigner(opts.Secret, csrfSalt)
+	s.origins = http.NewCrossOriginProtection()
+	s.origins.SetDenyHandler(http.HandlerFunc(s.handleCrossOrigin))
+	var err error
+	if s.pages, err = loadPages(s.set); err != nil {
+		return nil, err
+	}
+	s.registerRoutes()
+	return s, nil
+}
+
+func withDefaults(set Settings) Settings {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&set.SiteName, "Invenio")
+	def(&set.LoginURL, "/login/")
+	def(&set.LogoutURL, "/logout/")
+	def(&set.RegisterURL, "/signup/")
+	def(&set.PostLoginView, "/")
+	def(&set.PostLogoutView, "/")
+	def(&set.PostRegisterView, set.PostLoginView)
+	def(&set.CookiePath, "/")
+	return set
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler().ServeHTTP(w, r)
+}
+
+func (s *Server) handler() http.Handler {
+	return s.recoverer(s.securityHeaders(s.mux))
+}
+
+// Serve accepts connections on ln until ctx ends, then shuts down
+// gracefully: in-flight requests get up to grace to finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.opts.Logger.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

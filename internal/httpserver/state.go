@@ -1,0 +1,94 @@
+package httpserver
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/clientinfo"
+	"github.com/invenio-go/accounts/internal/session"
+)
+
+// state is what a request carries through the handlers: its session, the
+// user it is logged in as (loaded lazily) and its CSRF token.
+type state struct {
+	sess       *session.Session
+	user       *accounts.User
+	userLoaded bool
+	csrf       string // the valid csrftoken cookie value, or "" until issued
+	ip         string
+	api        bool
+	csrfErr    string // an HTML form's CSRF failure, for the handler to show
+}
+
+type stateKey struct{}
+
+func stateOf(r *http.Request) *state { return r.Context().Value(stateKey{}).(*state) }
+
+// withState loads the session (503 when the store cannot be reached: never
+// anonymous-as-fallback) and, on unsafe methods, checks where the request
+// comes from and its CSRF token before the handler runs.
+func (s *Server) withState(h http.HandlerFunc) http.Handler {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &state{ip: clientinfo.IP(r, s.set.ProxyHops), api: isAPI(r)}
+		sess, err := s.opts.Sessions.Load(r)
+		if err != nil {
+			s.opts.Logger.Error("session store unavailable", "err", err, "path", r.URL.Path)
+			s.unavailable(w, r, st.api)
+			return
+		}
+		st.sess = sess
+		st.csrf = s.validCSRFCookie(r)
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		if isUnsafe(r.Method) && !s.checkCSRF(w, r, st) {
+			return
+		}
+		h(w, r)
+	})
+	return s.origins.Handler(inner)
+}
+
+// currentUser returns the logged-in user, or nil. A session whose user is
+// gone or no longer active is logged out on the spot.
+func (s *Server) currentUser(r *http.Request) (*accounts.User, error) {
+	st := stateOf(r)
+	if st.userLoaded {
+		return st.user, nil
+	}
+	st.userLoaded = true
+	uid := st.sess.UserID()
+	if uid == 0 {
+		return nil, nil
+	}
+	u, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(itoa(uid)))
+	switch {
+	case accounts.ErrorCode(err) == accounts.ENotFound:
+		st.sess.Logout()
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !u.Active:
+		st.sess.Logout()
+		return nil, nil
+	}
+	st.user = u
+	return u, nil
+}
+
+// saveSession stores the session if it changed and sets its cookie; call it
+// before writing the response.
+func (s *Server) saveSession(w http.ResponseWriter, r *http.Request) error {
+	return s.opts.Sessions.Save(r.Context(), w, stateOf(r).sess)
+}
+
+func isUnsafe(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+func isAPI(r *http.Request) bool {
+	return len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"
+}

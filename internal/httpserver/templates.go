@@ -1,0 +1,168 @@
+package httpserver
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/session"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Page names and the template each one uses unless a setting names another
+// (SECURITY_LOGIN_USER_TEMPLATE, SECURITY_REGISTER_USER_TEMPLATE,
+// ACCOUNTS_BASE_TEMPLATE, ...).
+var defaultTemplates = map[string]string{
+	"base":          "invenio_accounts/base.html",
+	"home":          "invenio_accounts/home.html",
+	"login_user":    "invenio_accounts/login_user.html",
+	"register_user": "invenio_accounts/register_user.html",
+	"logout_user":   "invenio_accounts/logout_user.html",
+}
+
+// pages holds each page parsed with the base layout.
+type pages struct{ byName map[string]*template.Template }
+
+// loadPages parses every page. A template name is looked up in
+// set.TemplateDir first, then among the embedded templates; an absolute
+// path names one file.
+func loadPages(set Settings) (*pages, error) {
+	name := func(page string) string {
+		if n := set.Templates[page]; n != "" {
+			return n
+		}
+		return defaultTemplates[page]
+	}
+	base, err := readTemplate(set.TemplateDir, name("base"))
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for page := range defaultTemplates {
+		if page == "base" {
+			continue
+		}
+		body, err := readTemplate(set.TemplateDir, name(page))
+		if err != nil {
+			return nil, err
+		}
+		t, err := template.New("base").Parse(base)
+		if err == nil {
+			_, err = t.New(page).Parse(body)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name(page), err)
+		}
+		p.byName[page] = t
+	}
+	return p, nil
+}
+
+func readTemplate(dir, name string) (string, error) {
+	if filepath.IsAbs(name) {
+		b, err := os.ReadFile(name)
+		return string(b), err
+	}
+	if dir != "" {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path.Clean("/"+name))))
+		if err == nil {
+			return string(b), nil
+		}
+		if !os.IsNotExist(err) {
+			return "", err
+		}
+	}
+	b, err := fs.ReadFile(assets, path.Join("templates", path.Clean("/"+name)))
+	if err != nil {
+		return "", fmt.Errorf("template %s: not in ACCOUNTS_TEMPLATE_DIR nor built in", name)
+	}
+	return string(b), nil
+}
+
+// form is a form's submitted values and its errors.
+type form struct {
+	Values map[string]string
+	Errors map[string]string
+	Error  string // an error not tied to a field
+}
+
+// Value returns a submitted value.
+func (f *form) Value(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// Err returns the error of a field.
+func (f *form) Err(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Site         string
+	Title        string
+	User         *accounts.User
+	Flashes      []session.Flash
+	CSRF         string
+	Form         *form
+	URLs         pageURLs
+	Registerable bool
+	LocalLogin   bool
+	PasswordMin  int
+}
+
+type pageURLs struct{ Login, Logout, Register string }
+
+// render writes a page: the session is saved (flashes popped), the template
+// rendered into a buffer, then sent with the status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, f *form) {
+	st := stateOf(r)
+	user, err := s.currentUser(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	data := pageData{
+		Site: s.set.SiteName, User: user, Form: f, CSRF: s.csrfToken(w, r),
+		Flashes: st.sess.PopFlashes(), Registerable: s.set.Registerable, LocalLogin: s.set.LocalLoginEnabled,
+		URLs:        pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL},
+		PasswordMin: s.opts.PasswordMin,
+	}
+	var buf bytes.Buffer
+	if err := s.pages.byName[page].ExecuteTemplate(&buf, "base", data); err != nil {
+		s.serverError(w, r, fmt.Errorf("render %s: %w", page, err))
+		return
+	}
+	if err := s.saveSession(w, r); err != nil {
+		s.sessionError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if user != nil {
+		h.Set("Cache-Control", "no-store")
+	}
+	h.Add("Vary", "Cookie")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// handleStylesheet handles "GET /static/accounts.css".
+func (s *Server) handleStylesheet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.ServeFileFS(w, r, assets, "static/accounts.css")
+}
