@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/config"
+	"github.com/invenio-go/accounts/internal/password"
+	"github.com/invenio-go/accounts/internal/sqlstore"
+)
+
+// app is everything a command works with, built from the configuration.
+type app struct {
+	cfg *config.Config
+	log *slog.Logger
+	db  *sqlstore.DB
+	svc *accounts.Service
+}
+
+// loadConfig reads the configuration from the flags, the file and the
+// environment. A bad configuration is a usage error (exit 2).
+func (e *env) loadConfig(flags map[string]string) (*config.Config, error) {
+	opts := config.Options{Environ: e.environ, File: e.configFile, Flags: flags}
+	if e.devSet {
+		opts.Dev = &e.dev
+	}
+	cfg, err := config.Load(opts)
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	return cfg, nil
+}
+
+// logger returns the logger the configuration asks for, on stderr.
+func (e *env) logger(cfg *config.Config) *slog.Logger {
+	hopts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, hopts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, hopts))
+}
+
+// openApp loads the configuration, opens the database and checks its
+// schema: SQLite databases are migrated on open; a PostgreSQL database must
+// have been migrated with `accounts migrate`.
+func (e *env) openApp(ctx context.Context) (*app, error) {
+	return e.openAppWith(ctx, nil)
+}
+
+func (e *env) openAppWith(ctx context.Context, flags map[string]string) (*app, error) {
+	cfg, err := e.loadConfig(flags)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: e.logger(cfg)}
+	driver, dsn := cfg.Database()
+	if a.db, err = sqlstore.Open(ctx, driver, dsn); err != nil {
+		return nil, err
+	}
+	if driver == sqlstore.SQLite {
+		_, err = a.db.Migrate(ctx)
+	} else {
+		err = a.db.CheckMigrated(ctx)
+	}
+	if err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	if a.svc, err = newService(cfg, a.db); err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// newService builds the domain service from the configuration.
+func newService(cfg *config.Config, store accounts.Store) (*accounts.Service, error) {
+	hasher, err := newHasher(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts := accounts.Options{
+		UsernameRules:            cfg.UsernameRulesText,
+		DefaultUsersVerified:     cfg.DefaultUsersVerified,
+		DefaultVisibility:        cfg.DefaultUserVisibility,
+		DefaultEmailVisibility:   cfg.DefaultEmailVisibility,
+		Locale:                   cfg.DefaultLocale,
+		Trackable:                cfg.Trackable,
+		LoginWithoutConfirmation: cfg.LoginWithoutConfirmation,
+	}
+	if cfg.UsernameRegex != nil {
+		opts.UsernameRegex = cfg.UsernameRegex.String()
+	}
+	if cfg.DefaultTimezone != nil {
+		opts.Timezone = cfg.DefaultTimezone.String()
+	}
+	return accounts.NewService(store, hasher, opts)
+}
+
+func newHasher(cfg *config.Config) (*password.Hasher, error) {
+	h, err := password.New(password.Policy{
+		Salt:       []byte(cfg.PasswordSalt),
+		Rounds:     cfg.PasswordHashRounds,
+		Schemes:    cfg.PasswordSchemes,
+		Deprecated: cfg.DeprecatedPasswordSchemes,
+		SingleHash: cfg.PasswordSingleHash,
+		MinLength:  cfg.PasswordLengthMin,
+	})
+	if err != nil {
+		return nil, &usageError{fmt.Sprintf("password settings: %v", err)}
+	}
+	return h, nil
+}
+
+// Close releases the app's resources.
+func (a *app) Close() error { return a.db.Close() }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeDevModeOnSQLite runs `accounts serve --dev` as `make run` does:
+// no SECRET_KEY, SQLite in the data directory; it prints its URL, answers
+// the probes and stops on cancellation (SIGTERM in main).
+func TestServeDevModeOnSQLite(t *testing.T) {
+	dataDir := t.TempDir()
+	addr := freeAddr(t)
+	environ := []string{"ACCOUNTS_DATA_DIR=" + dataDir, "ACCOUNTS_LOG_LEVEL=error"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--dev", "--addr", addr}, environ, strings.NewReader(""), &stdout, &stderr)
+	}()
+
+	base := "http://" + addr
+	waitReady(t, base+"/readyz", done, &stderr)
+	for path, want := range map[string]int{"/": 200, "/healthz": 200, "/readyz": 200, "/nope": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+		if resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: no Content-Security-Policy", path)
+		}
+	}
+	if !strings.Contains(stdout.String(), "http://"+addr+"/") {
+		t.Errorf("serve did not print its URL: %q", stdout.String())
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d after shutdown: %s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	for _, f := range []string{"secret_key", "accounts.db"} {
+		if matches, _ := filepath.Glob(filepath.Join(dataDir, f)); len(matches) == 0 {
+			t.Errorf("development mode left no %s in the data directory", f)
+		}
+	}
+}
+
+func waitReady(t *testing.T, url string, done <-chan int, stderr fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, stderr)
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready in time: %s", url, stderr)
+}
+
+func TestServeRefusesMissingSecretKey(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	environ := []string{"ACCOUNTS_DATA_DIR=" + t.TempDir()}
+	code := run(context.Background(), []string{"serve", "--addr", freeAddr(t)}, environ, strings.NewReader(""), &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "SECRET_KEY") {
+		t.Errorf("serve without SECRET_KEY: exit %d, stderr %q", code, stderr.String())
+	}
+}
