@@ -184,9 +184,10 @@ func formNext(r *http.Request, f *form) (string, bool) {
 	}
 	next := safeNext(raw)
 	if next == "" {
+		// Flask-Security flashes the message and fails the form on "next".
+		stateOf(r).sess.AddFlash("error", msgInvalidRedirect)
 		f.Values["next"] = ""
 		f.Errors["next"] = msgInvalidRedirect
-		f.Error = msgInvalidRedirect
 		return "", false
 	}
 	return next, true

@@ -28,6 +28,24 @@ func TestLoginPage(t *testing.T) {
 	}
 }
 
+func TestOffsiteNextIsFlashedNotStored(t *testing.T) {
+	h := newHarness(t)
+	h.createUser("jane@example.org", "correct horse")
+	c := h.client()
+	c.get("/login/?next=https://evil.example/")
+	r := c.postForm("/login/?next=https://evil.example/", url.Values{"email": {"jane@example.org"}, "password": {"correct horse"}}, true)
+	if r.status != 200 || strings.Count(r.body, "Redirections outside the domain are forbidden") != 1 ||
+		!strings.Contains(r.body, `class="flash flash-error" role="alert"`) {
+		t.Fatalf("offsite ?next: %d\n%s", r.status, r.body)
+	}
+	if strings.Contains(r.body, "evil.example") {
+		t.Errorf("the page carries the offsite URL on")
+	}
+	if got := h.store.(interface{ Len() int }).Len(); got != 0 {
+		t.Errorf("a flash shown at once left %d stored sessions", got)
+	}
+}
+
 func TestLoginScenarios(t *testing.T) {
 	cases := []struct {
 		name     string
