@@ -28,6 +28,9 @@ type ActivityStore interface {
 	SessionActivity(ctx context.Context, sid string) (*SessionActivity, error)
 	// UserSessionActivities returns a user's rows, newest first.
 	UserSessionActivities(ctx context.Context, userID int64) ([]SessionActivity, error)
+	// TouchSessionActivity sets a row's updated (last seen) and, when ip is
+	// not nil, its ip.
+	TouchSessionActivity(ctx context.Context, sid string, at time.Time, ip *string) error
 	// DeleteSessionActivity deletes a row; deleted is false when none was.
 	DeleteSessionActivity(ctx context.Context, sid string) (deleted bool, err error)
 }

@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/httpserver"
@@ -33,6 +35,26 @@ type harness struct {
 	mgr   *session.Manager
 	ts    *httptest.Server
 	srv   *httpserver.Server
+	clock *fakeClock
+}
+
+// fakeClock is the harness' clock, shared by the server and the session
+// manager; tests move it forward.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 type harnessOption func(*httpserver.Options)
@@ -61,13 +83,14 @@ func newHarnessWithStore(t *testing.T, store session.Store, opts ...harnessOptio
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := session.New(store, session.Options{Secret: []byte(testSecret)})
+	clock := &fakeClock{t: time.Now()}
+	mgr, err := session.New(store, session.Options{Secret: []byte(testSecret), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc.SetSessionEnder(mgr)
 	o := httpserver.Options{
-		Service: svc, Activity: db, Sessions: mgr, Secret: []byte(testSecret), PasswordMin: 8,
+		Service: svc, Activity: db, Sessions: mgr, Secret: []byte(testSecret), PasswordMin: 8, Now: clock.Now,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Settings: httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true},
 	}
@@ -78,7 +101,7 @@ func newHarnessWithStore(t *testing.T, store session.Store, opts ...harnessOptio
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, svc: svc, store: store, mgr: mgr, ts: httptest.NewServer(srv), srv: srv}
+	h := &harness{t: t, db: db, svc: svc, store: store, mgr: mgr, ts: httptest.NewServer(srv), srv: srv, clock: clock}
 	t.Cleanup(h.ts.Close)
 	return h
 }

@@ -31,6 +31,13 @@ func (s *Server) registerRoutes() {
 		s.handle("POST", s.set.RegisterURL, false, s.withState(s.handleSignup))
 	}
 
+	// Account settings (invenio_accounts' settings blueprint).
+	if s.set.SessionActivityEnabled {
+		s.handle("GET", securityURL, false, s.withState(s.handleSecurityPage))
+		s.handle("POST", "/account/settings/sessions/revoke", false, s.withState(s.handleRevokeSession))
+		s.handle("POST", "/account/settings/sessions/revoke-others", false, s.withState(s.handleRevokeOtherSessions))
+	}
+
 	// REST API (invenio_accounts.views.rest under /api).
 	s.handle("GET", "/api/openapi.json", false, http.HandlerFunc(s.handleOpenAPI))
 	s.handle("POST", "/api/login", true, s.withState(s.handleAPILogin))
@@ -39,6 +46,10 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/api/me", true, s.withState(s.handleAPIMe))
 	if s.set.Registerable {
 		s.handle("POST", "/api/register", true, s.withState(s.handleAPIRegister))
+	}
+	if s.set.SessionActivityEnabled {
+		s.handle("GET", "/api/sessions", true, s.withState(s.handleAPISessions))
+		s.handle("DELETE", "/api/sessions/{id}", true, s.withState(s.handleAPIDeleteSession))
 	}
 }
 

@@ -31,6 +31,9 @@ type Options struct {
 	Checks   map[string]Checker // run by /readyz, by name
 	Version  string
 	Settings Settings
+	// GeoAttribution is the credit the GeoIP database requires, shown where
+	// countries are (nil without a database).
+	GeoAttribution *Attribution
 	// PasswordMin is SECURITY_PASSWORD_LENGTH_MIN, shown on the forms.
 	PasswordMin int
 	Now         func() time.Time
@@ -67,6 +70,7 @@ type Server struct {
 	csrf    *token.Signer
 	origins *http.CrossOriginProtection
 	routes  []route
+	checks  sessionChecks
 }
 
 // New returns a server with every route registered. It fails when a

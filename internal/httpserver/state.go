@@ -60,6 +60,14 @@ func (s *Server) currentUser(r *http.Request) (*accounts.User, error) {
 	if uid == 0 {
 		return nil, nil
 	}
+	alive, err := s.sessionAlive(r, uid)
+	if err != nil {
+		return nil, err
+	}
+	if !alive {
+		st.sess.Logout()
+		return nil, nil
+	}
 	u, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(itoa(uid)))
 	switch {
 	case accounts.ErrorCode(err) == accounts.ENotFound:

@@ -22,11 +22,12 @@ var assets embed.FS
 // (SECURITY_LOGIN_USER_TEMPLATE, SECURITY_REGISTER_USER_TEMPLATE,
 // ACCOUNTS_BASE_TEMPLATE, ...).
 var defaultTemplates = map[string]string{
-	"base":          "invenio_accounts/base.html",
-	"home":          "invenio_accounts/home.html",
-	"login_user":    "invenio_accounts/login_user.html",
-	"register_user": "invenio_accounts/register_user.html",
-	"logout_user":   "invenio_accounts/logout_user.html",
+	"base":              "invenio_accounts/base.html",
+	"home":              "invenio_accounts/home.html",
+	"login_user":        "invenio_accounts/login_user.html",
+	"register_user":     "invenio_accounts/register_user.html",
+	"logout_user":       "invenio_accounts/logout_user.html",
+	"settings_security": "invenio_accounts/settings/security.html",
 }
 
 // pages holds each page parsed with the base layout.
@@ -123,13 +124,23 @@ type pageData struct {
 	Registerable bool
 	LocalLogin   bool
 	PasswordMin  int
+	Sessions     []sessionView
+	Attribution  *Attribution
 }
+
+// Attribution is the credit a data source (the GeoIP database) requires.
+type Attribution struct{ Text, URL string }
 
 type pageURLs struct{ Login, Logout, Register string }
 
 // render writes a page: the session is saved (flashes popped), the template
 // rendered into a buffer, then sent with the status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, f *form) {
+	s.renderWith(w, r, status, page, f, nil)
+}
+
+// renderWith is render with a hook that adds page-specific data.
+func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, page string, f *form, more func(*pageData)) {
 	st := stateOf(r)
 	user, err := s.currentUser(r)
 	if err != nil {
@@ -140,7 +151,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		Site: s.set.SiteName, User: user, Form: f, CSRF: s.csrfToken(w, r),
 		Flashes: st.sess.PopFlashes(), Registerable: s.set.Registerable, LocalLogin: s.set.LocalLoginEnabled,
 		URLs:        pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL},
-		PasswordMin: s.opts.PasswordMin,
+		PasswordMin: s.opts.PasswordMin, Attribution: s.opts.GeoAttribution,
+	}
+	if more != nil {
+		more(&data)
 	}
 	var buf bytes.Buffer
 	if err := s.pages.byName[page].ExecuteTemplate(&buf, "base", data); err != nil {

@@ -57,6 +57,11 @@ func (s *Session) UserID() int64 { return s.rec.UserID }
 // The absolute lifetime counts from it.
 func (s *Session) Created() time.Time { return unix(s.rec.Created) }
 
+// SeenDue reports whether this request will record a new LastSeen at Save
+// (at most once per ActivityInterval): the moment to refresh anything else
+// that tracks activity, such as the session-activity row.
+func (s *Session) SeenDue() bool { return s.touched && s.rec.UserID != 0 }
+
 // LastSeen returns the last recorded activity, updated at most once per
 // Options.ActivityInterval (zero until stored).
 func (s *Session) LastSeen() time.Time { return unix(s.rec.LastSeen) }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
 )
@@ -60,6 +61,13 @@ func (s *DB) UserSessionActivities(ctx context.Context, userID int64) ([]account
 		out = append(out, a)
 	}
 	return out, translate(rows.Err())
+}
+
+// TouchSessionActivity implements accounts.ActivityStore.
+func (s *DB) TouchSessionActivity(ctx context.Context, sid string, at time.Time, ip *string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE accounts_user_session_activity SET updated = $1,
+		ip = COALESCE(CAST($2 AS VARCHAR(80)), ip) WHERE sid_s = $3`, at, clip(ip, 80), sid)
+	return translate(err)
 }
 
 // DeleteSessionActivity implements accounts.ActivityStore.
