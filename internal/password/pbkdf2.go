@@ -31,8 +31,9 @@ func PreHash(salt []byte, password string) string {
 // PBKDF2SHA512 returns passlib's pbkdf2_sha512 string
 // "$pbkdf2-sha512$<rounds>$<ab64 salt>$<ab64 checksum>" for secret, where
 // the checksum is PBKDF2-HMAC-SHA512(secret, salt, rounds, 64 bytes).
-// Callers pass rounds in 1..2^32-1; a smaller value is raised to 1 (the
-// string then says 1), so the result always verifies.
+// Callers pass rounds in 1..2^32-1 and a salt of 1 to 1024 bytes, which
+// is what ParsePBKDF2SHA512 accepts back; rounds below 1 are raised to 1
+// (and the string says 1).
 func PBKDF2SHA512(secret string, salt []byte, rounds int) string {
 	rounds = max(rounds, 1)
 	key := pbkdf2SHA512Key(secret, salt, rounds)

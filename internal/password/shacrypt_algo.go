@@ -11,7 +11,8 @@ import (
 func sha256CryptChecksum(key, salt []byte, rounds int) string {
 	h := sha256.New()
 	a := sha256CryptInitial(h, key, salt)
-	p := sha256CryptSequence(h, key, len(key))
+	p := sha256CryptP(h, key)
+	// S (steps 17 to 20): the salt 16+A[0] times, digested, to salt length.
 	var sbuf [sha256.Size]byte
 	h.Reset()
 	for range 16 + int(a[0]) {
@@ -66,14 +67,14 @@ func sha256CryptInitial(h hash.Hash, key, salt []byte) []byte {
 	return h.Sum(make([]byte, 0, sha256.Size))
 }
 
-// sha256CryptSequence returns the P (or S) sequence: the digest of input
-// repeated len(input) times, repeated to n bytes (steps 13 to 16).
-func sha256CryptSequence(h hash.Hash, input []byte, n int) []byte {
+// sha256CryptP returns the P sequence (steps 13 to 16): the digest of the
+// key repeated once per key byte, itself repeated to the key's length.
+func sha256CryptP(h hash.Hash, key []byte) []byte {
 	h.Reset()
-	for range len(input) {
-		h.Write(input)
+	for range len(key) {
+		h.Write(key)
 	}
-	return sha256CryptRepeat(h.Sum(nil), n)
+	return sha256CryptRepeat(h.Sum(nil), len(key))
 }
 
 // sha256CryptRepeat returns digest repeated to exactly n bytes.
