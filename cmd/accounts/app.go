@@ -104,8 +104,8 @@ func newHasher(cfg *config.Config) (*password.Hasher, error) {
 		Salt:       []byte(cfg.PasswordSalt),
 		Rounds:     cfg.PasswordHashRounds,
 		Schemes:    cfg.PasswordSchemes,
-		Deprecated: cfg.DeprecatedPasswordSchemes,
-		SingleHash: cfg.PasswordSingleHash,
+		Deprecated: explicit(cfg.DeprecatedPasswordSchemes),
+		SingleHash: explicit(cfg.PasswordSingleHash),
 		MinLength:  cfg.PasswordLengthMin,
 	})
 	if err != nil {
@@ -116,3 +116,13 @@ func newHasher(cfg *config.Config) (*password.Hasher, error) {
 
 // Close releases the app's resources.
 func (a *app) Close() error { return a.db.Close() }
+
+// explicit turns a list the configuration left empty into an empty, non-nil
+// one: the configuration has filled in its defaults already, and the
+// password policy reads nil as "use the default".
+func explicit(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}

@@ -29,7 +29,7 @@ func setPasswordHash(c *Config, raw string) error {
 // true for every scheme of SECURITY_PASSWORD_SCHEMES, false for none.
 func setSingleHash(c *Config, raw string) (err error) {
 	if on, berr := ParseBool(raw); berr == nil {
-		c.PasswordSingleHash = nil
+		c.PasswordSingleHash = []string{} // none: not nil, which means "the default"
 		if on {
 			// An invalid SECURITY_PASSWORD_SCHEMES is reported by its own key.
 			c.PasswordSingleHash, _ = ParseList(c.values["SECURITY_PASSWORD_SCHEMES"].raw)
