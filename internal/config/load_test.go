@@ -142,7 +142,7 @@ func TestSingleHash(t *testing.T) {
 		want  []string
 	}{
 		{"True", []string{"pbkdf2_sha512", "invenio_aes_encrypted_email"}},
-		{"false", nil},
+		{"false", []string{}},
 		{"pbkdf2_sha512", []string{"pbkdf2_sha512"}},
 		{`["invenio_aes_encrypted_email"]`, []string{"invenio_aes_encrypted_email"}},
 	}
