@@ -68,7 +68,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		setFormError(f, err)
+		if accounts.ErrorCode(err) == accounts.EUnauthorized {
+			// It is about the email and the password together: a form error.
+			f.Error = accounts.ErrorMessage(err)
+		} else {
+			setFormError(f, err)
+		}
 		s.render(w, r, http.StatusOK, "login_user", f)
 		return
 	}
