@@ -8,6 +8,7 @@ import (
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/config"
 	"github.com/invenio-go/accounts/internal/password"
+	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/sqlstore"
 )
 
@@ -125,4 +126,22 @@ func explicit(list []string) []string {
 		return []string{}
 	}
 	return list
+}
+
+// sessionManager opens the configured session store for commands that end
+// sessions: with Redis, revocations reach every node at once; with the
+// in-memory store (which lives inside each serve process) the database
+// rows are what the nodes re-check within 2 seconds.
+func (a *app) sessionManager() (*session.Manager, func(), error) {
+	store, _, err := sessionStore(a.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	mgr, err := newSessionManager(a.cfg, store)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	a.svc.SetSessionEnder(mgr)
+	return mgr, func() { store.Close() }, nil
 }

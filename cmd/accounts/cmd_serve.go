@@ -11,6 +11,7 @@ import (
 
 	"github.com/invenio-go/accounts/internal/config"
 	"github.com/invenio-go/accounts/internal/httpserver"
+	"github.com/invenio-go/accounts/internal/jobs"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/session/memstore"
 	"github.com/invenio-go/accounts/internal/session/redisstore"
@@ -63,6 +64,13 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 	if err != nil {
 		return err
 	}
+	runner := jobs.New(a.db, mgr, jobs.Options{SessionLifetime: a.cfg.PermanentSessionLifetime,
+		Retention: a.cfg.RetentionPeriod, Logger: a.log})
+	runner.Schedule(ctx, map[string]time.Duration{
+		jobs.CleanSessions:      a.cfg.ScheduleCleanSessions,
+		jobs.DeleteIPs:          a.cfg.ScheduleDeleteIPs,
+		jobs.UpdateDomainStatus: a.cfg.ScheduleUpdateDomainStatus,
+	})
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)

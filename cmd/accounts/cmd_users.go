@@ -125,6 +125,13 @@ func newUserStateCmd(e *env, name, short, done string, op stateOp) *cobra.Comman
 				return err
 			}
 			defer a.Close()
+			// Deactivate and block end the user's sessions: in the store
+			// too when it is Redis (every node at once).
+			_, closeStore, err := a.sessionManager()
+			if err != nil {
+				return err
+			}
+			defer closeStore()
 			_, changed, err := op(a.svc, cmd.Context(), accounts.UserRef(args[0]))
 			switch {
 			case accounts.ErrorCode(err) == accounts.ENotFound:

@@ -89,7 +89,8 @@ func newRootCmd(e *env) *cobra.Command {
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err.Error()} })
-	root.AddCommand(newServeCmd(e), newMigrateCmd(e), newUsersCmd(e), newRolesCmd(e), newConfigCmd(e), newVersionCmd(e))
+	root.AddCommand(newServeCmd(e), newMigrateCmd(e), newUsersCmd(e), newRolesCmd(e),
+		newSessionsCmd(e), newTasksCmd(e), newConfigCmd(e), newVersionCmd(e))
 	return root
 }
 
