@@ -141,6 +141,8 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		SecureCookies:          cfg.SessionCookieSecure,
 		CookiePath:             cfg.SessionCookiePath,
 		CookieDomain:           cfg.SessionCookieDomain,
+		SessionCookieName:      cfg.SessionCookieName,
+		TrustedHosts:           cfg.TrustedHosts,
 		ProxyHops:              cfg.ProxyFixXFor,
 		TemplateDir:            cfg.TemplateDir,
 		Templates: map[string]string{

@@ -41,21 +41,23 @@ type Options struct {
 
 // Settings are the Invenio settings the web layer honours.
 type Settings struct {
-	SiteName               string // ACCOUNTS_SITENAME
-	LoginURL               string // SECURITY_LOGIN_URL ("/login/")
-	LogoutURL              string // SECURITY_LOGOUT_URL ("/logout/")
-	RegisterURL            string // SECURITY_REGISTER_URL ("/signup/")
-	PostLoginView          string // SECURITY_POST_LOGIN_VIEW ("/")
-	PostLogoutView         string // SECURITY_POST_LOGOUT_VIEW ("/")
-	PostRegisterView       string // SECURITY_POST_REGISTER_VIEW (PostLoginView)
-	Registerable           bool   // SECURITY_REGISTERABLE
-	LocalLoginEnabled      bool   // ACCOUNTS_LOCAL_LOGIN_ENABLED
-	SessionActivityEnabled bool   // ACCOUNTS_SESSION_ACTIVITY_ENABLED
-	SecureCookies          bool   // SESSION_COOKIE_SECURE: also marks the CSRF cookie Secure
-	CookiePath             string // SESSION_COOKIE_PATH
-	CookieDomain           string // SESSION_COOKIE_DOMAIN
-	ProxyHops              int    // trusted X-Forwarded-For hops (WSGI_PROXIES / PROXYFIX_CONFIG x_for)
-	TemplateDir            string // ACCOUNTS_TEMPLATE_DIR
+	SiteName               string   // ACCOUNTS_SITENAME
+	LoginURL               string   // SECURITY_LOGIN_URL ("/login/")
+	LogoutURL              string   // SECURITY_LOGOUT_URL ("/logout/")
+	RegisterURL            string   // SECURITY_REGISTER_URL ("/signup/")
+	PostLoginView          string   // SECURITY_POST_LOGIN_VIEW ("/")
+	PostLogoutView         string   // SECURITY_POST_LOGOUT_VIEW ("/")
+	PostRegisterView       string   // SECURITY_POST_REGISTER_VIEW (PostLoginView)
+	Registerable           bool     // SECURITY_REGISTERABLE
+	LocalLoginEnabled      bool     // ACCOUNTS_LOCAL_LOGIN_ENABLED
+	SessionActivityEnabled bool     // ACCOUNTS_SESSION_ACTIVITY_ENABLED
+	SecureCookies          bool     // SESSION_COOKIE_SECURE: also marks the CSRF cookie Secure
+	CookiePath             string   // SESSION_COOKIE_PATH
+	CookieDomain           string   // SESSION_COOKIE_DOMAIN
+	SessionCookieName      string   // SESSION_COOKIE_NAME ("session")
+	TrustedHosts           []string // TRUSTED_HOSTS (or APP_ALLOWED_HOSTS); empty: any host
+	ProxyHops              int      // trusted X-Forwarded-For hops (WSGI_PROXIES / PROXYFIX_CONFIG x_for)
+	TemplateDir            string   // ACCOUNTS_TEMPLATE_DIR
 	// Templates maps our page names to the configured template names
 	// (SECURITY_LOGIN_USER_TEMPLATE, ...); see templates.go.
 	Templates map[string]string
@@ -71,6 +73,7 @@ type Server struct {
 	origins *http.CrossOriginProtection
 	routes  []route
 	checks  sessionChecks
+	chain   http.Handler
 }
 
 // New returns a server with every route registered. It fails when a
@@ -88,6 +91,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.registerRoutes()
+	s.chain = s.handler()
 	return s, nil
 }
 
@@ -105,23 +109,25 @@ func withDefaults(set Settings) Settings {
 	def(&set.PostLogoutView, "/")
 	def(&set.PostRegisterView, set.PostLoginView)
 	def(&set.CookiePath, "/")
+	def(&set.SessionCookieName, "session")
 	return set
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.handler().ServeHTTP(w, r)
+	s.chain.ServeHTTP(w, r)
 }
 
+// handler is the whole middleware chain, outermost first.
 func (s *Server) handler() http.Handler {
-	return s.recoverer(s.securityHeaders(s.mux))
+	return s.accessLog(s.recoverer(s.trustedHosts(s.securityHeaders(s.mux))))
 }
 
 // Serve accepts connections on ln until ctx ends, then shuts down
 // gracefully: in-flight requests get up to grace to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	srv := &http.Server{
-		Handler:           s.handler(),
+		Handler:           s.chain,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
