@@ -90,6 +90,8 @@ func newService(cfg *config.Config, store accounts.Store) (*accounts.Service, er
 		Locale:                   cfg.DefaultLocale,
 		Trackable:                cfg.Trackable,
 		LoginWithoutConfirmation: cfg.LoginWithoutConfirmation,
+		HashConcurrency:          cfg.HashConcurrency,
+		HashQueue:                cfg.HashQueue,
 	}
 	if cfg.UsernameRegex != nil {
 		opts.UsernameRegex = cfg.UsernameRegex.String()

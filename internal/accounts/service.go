@@ -27,6 +27,8 @@ type Options struct {
 	Timezone                 string // BABEL_DEFAULT_TIMEZONE
 	Trackable                bool   // SECURITY_TRACKABLE
 	LoginWithoutConfirmation bool   // SECURITY_LOGIN_WITHOUT_CONFIRMATION
+	HashConcurrency          int    // ACCOUNTS_HASH_CONCURRENCY: hashes at once (0: no bound)
+	HashQueue                int    // ACCOUNTS_HASH_QUEUE: requests waiting for one before EUnavailable
 	Now                      func() time.Time
 }
 
@@ -37,6 +39,7 @@ type Service struct {
 	opts     Options
 	username *regexp.Regexp
 	ender    SessionEnder
+	pool     *hashPool
 }
 
 // NewService returns a service. It fails only on an invalid username regex.
@@ -59,7 +62,8 @@ func NewService(store Store, hasher PasswordHasher, opts Options) (*Service, err
 	if err != nil {
 		return nil, fmt.Errorf("ACCOUNTS_USERNAME_REGEX: %w", err)
 	}
-	return &Service{store: store, hasher: hasher, opts: opts, username: re}, nil
+	return &Service{store: store, hasher: hasher, opts: opts, username: re,
+		pool: newHashPool(opts.HashConcurrency, opts.HashQueue)}, nil
 }
 
 func setDefault(s *string, v string) {
@@ -103,7 +107,12 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	if in.Password != "" {
+		release, err := s.pool.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
 		hash, err := s.hasher.Hash(in.Password)
+		release()
 		if err != nil {
 			return nil, FieldError("password", err.Error())
 		}

@@ -38,6 +38,11 @@ func (s *Service) Authenticate(ctx context.Context, in LoginAttempt) (*User, err
 	if in.Password == "" {
 		return nil, FieldError("password", MsgPasswordNotProvided)
 	}
+	release, err := s.pool.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(in.Email))
 	switch {
 	case ErrorCode(err) == ENotFound:

@@ -88,6 +88,9 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 		s.serverError(w, r, err)
 		return
 	}
+	if code == accounts.EUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	if fields := accounts.ErrorFields(err); len(fields) > 0 {
 		s.apiValidation(w, r, sortedFieldErrors(fields))
 		return

@@ -68,13 +68,18 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		if accounts.ErrorCode(err) == accounts.EUnauthorized {
+		status := http.StatusOK
+		switch accounts.ErrorCode(err) {
+		case accounts.EUnauthorized:
 			// It is about the email and the password together: a form error.
 			f.Error = accounts.ErrorMessage(err)
-		} else {
+		case accounts.EUnavailable:
+			f.Error, status = accounts.ErrorMessage(err), http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "1")
+		default:
 			setFormError(f, err)
 		}
-		s.render(w, r, http.StatusOK, "login_user", f)
+		s.render(w, r, status, "login_user", f)
 		return
 	}
 	if err := s.login(w, r, u); err != nil {
