@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/invenio-go/accounts/internal/clientinfo"
 	"github.com/invenio-go/accounts/internal/config"
 	"github.com/invenio-go/accounts/internal/httpserver"
 	"github.com/invenio-go/accounts/internal/jobs"
@@ -56,7 +57,17 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return err
 	}
 	a.svc.SetSessionEnder(mgr)
+	agents, err := clientinfo.NewUAParser()
+	if err != nil {
+		return err
+	}
+	geo, err := clientinfo.OpenGeoIP(a.cfg.GeoIPDB)
+	if err != nil {
+		return &usageError{fmt.Sprintf("ACCOUNTS_GEOIP_DB: %v", err)}
+	}
+	defer geo.Close()
 	srv, err := httpserver.New(httpserver.Options{
+		Agents: agents, Geo: geo, GeoAttribution: attribution(geo),
 		Service: a.svc, Activity: a.db, Sessions: mgr, Secret: []byte(a.cfg.SecretKey),
 		Logger: a.log, Version: version(), Checks: checks, Settings: webSettings(a.cfg),
 		PasswordMin: a.cfg.PasswordLengthMin,
@@ -151,4 +162,13 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 			"base":          cfg.BaseTemplate,
 		},
 	}
+}
+
+// attribution is the credit the GeoIP database requires, if there is one.
+func attribution(geo *clientinfo.GeoIP) *httpserver.Attribution {
+	text, url := geo.Attribution()
+	if text == "" {
+		return nil
+	}
+	return &httpserver.Attribution{Text: text, URL: url}
 }

@@ -25,6 +25,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, u *accounts.User)
 	a := &accounts.SessionActivity{SID: st.sess.ID(), UserID: u.ID, Created: now, Updated: now}
 	if st.ip != "" {
 		a.IP = &st.ip
+		a.Country = s.opts.Geo.Country(st.ip)
+	}
+	if s.opts.Agents != nil {
+		ag := s.opts.Agents.Parse(r.UserAgent())
+		a.Browser, a.BrowserVersion, a.OS, a.Device = ag.Browser, ag.BrowserVersion, ag.OS, ag.Device
 	}
 	if err := s.opts.Activity.CreateSessionActivity(r.Context(), a); err != nil {
 		return fmt.Errorf("record session activity: %w", err)

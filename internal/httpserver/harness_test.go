@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/clientinfo"
 	"github.com/invenio-go/accounts/internal/httpserver"
 	"github.com/invenio-go/accounts/internal/password"
 	"github.com/invenio-go/accounts/internal/session"
@@ -90,6 +91,7 @@ func newHarnessWithStore(t *testing.T, store session.Store, opts ...harnessOptio
 	}
 	svc.SetSessionEnder(mgr)
 	o := httpserver.Options{
+		Agents:  testAgents(t),
 		Service: svc, Activity: db, Sessions: mgr, Secret: []byte(testSecret), PasswordMin: 8, Now: clock.Now,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Settings: httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true},
@@ -216,3 +218,19 @@ func newFormRequest(u string, v url.Values) *http.Request {
 }
 
 func routesForTest(h *harness) []string { return h.srv.APIRoutes() }
+
+var (
+	agentsOnce sync.Once
+	agents     *clientinfo.UAParser
+	agentsErr  error
+)
+
+// testAgents shares one user-agent parser between the tests (building one
+// compiles every uap-core regex).
+func testAgents(t *testing.T) *clientinfo.UAParser {
+	agentsOnce.Do(func() { agents, agentsErr = clientinfo.NewUAParser() })
+	if agentsErr != nil {
+		t.Fatal(agentsErr)
+	}
+	return agents
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/clientinfo"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/token"
 )
@@ -26,6 +27,11 @@ type Options struct {
 	Service  *accounts.Service
 	Activity accounts.ActivityStore
 	Sessions *session.Manager
+	// Agents parses user agents for the session rows; nil stores none.
+	Agents *clientinfo.UAParser
+	// Geo maps addresses to countries; nil (or a GeoIP without a
+	// database) stores none.
+	Geo      *clientinfo.GeoIP
 	Secret   []byte // SECRET_KEY: signs the CSRF cookie
 	Logger   *slog.Logger
 	Checks   map[string]Checker // run by /readyz, by name

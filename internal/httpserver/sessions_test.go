@@ -167,3 +167,34 @@ func TestLastSeenIsWrittenAtMostOncePerInterval(t *testing.T) {
 		t.Errorf("last seen not refreshed after the interval: %v", got)
 	}
 }
+
+func TestLoginRecordsBrowserOSAndDevice(t *testing.T) {
+	h := newHarness(t)
+	u := h.createUser("jane@example.org", "correct horse")
+	c := h.client()
+	c.get("/login/")
+	req := newFormRequest(h.ts.URL+"/login/", url.Values{"email": {"jane@example.org"}, "password": {"correct horse"},
+		"csrf_token": {c.cookie("csrftoken")}})
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:43.0) Gecko/20100101 Firefox/43.0")
+	if r := c.do(req); r.status != 302 {
+		t.Fatalf("login: %d", r.status)
+	}
+	rows, _ := h.db.UserSessionActivities(context.Background(), u.ID)
+	if len(rows) != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	got := [4]string{deref(rows[0].Browser), deref(rows[0].BrowserVersion), deref(rows[0].OS), deref(rows[0].Device)}
+	if got != [4]string{"Firefox", "43", "Ubuntu", "Other"} {
+		t.Errorf("session row browser/version/os/device = %v", got)
+	}
+	if page := c.get("/account/settings/security"); !strings.Contains(page.body, "Firefox 43") || !strings.Contains(page.body, "on Ubuntu") {
+		t.Errorf("the security page does not show the browser")
+	}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
+}
