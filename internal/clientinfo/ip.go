@@ -1,5 +1,8 @@
 // Package clientinfo tells who is on the other end of a request: the client
-// address behind trusted proxies. It imports only the standard library.
+// address behind trusted proxies, the browser, OS and device of its user
+// agent (uap-go with the uap-core regexes, as Python's ua-parser gives them)
+// and the country of its address (maxminddb-golang). It imports those two
+// and the standard library.
 package clientinfo
 
 import (
