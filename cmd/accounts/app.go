@@ -8,6 +8,7 @@ import (
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/config"
 	"github.com/invenio-go/accounts/internal/password"
+	"github.com/invenio-go/accounts/internal/pwcheck"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/sqlstore"
 )
@@ -69,7 +70,7 @@ func (e *env) openAppWith(ctx context.Context, flags map[string]string) (*app, e
 		a.db.Close()
 		return nil, err
 	}
-	if a.svc, err = newService(cfg, a.db); err != nil {
+	if a.svc, err = newService(cfg, a.db, a.log); err != nil {
 		a.db.Close()
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func (e *env) openAppWith(ctx context.Context, flags map[string]string) (*app, e
 }
 
 // newService builds the domain service from the configuration.
-func newService(cfg *config.Config, store accounts.Store) (*accounts.Service, error) {
+func newService(cfg *config.Config, store accounts.Store, log *slog.Logger) (*accounts.Service, error) {
 	hasher, err := newHasher(cfg)
 	if err != nil {
 		return nil, err
@@ -92,6 +93,8 @@ func newService(cfg *config.Config, store accounts.Store) (*accounts.Service, er
 		LoginWithoutConfirmation: cfg.LoginWithoutConfirmation,
 		HashConcurrency:          cfg.HashConcurrency,
 		HashQueue:                cfg.HashQueue,
+		PasswordCheck: pwcheck.New(pwcheck.Options{Breached: pwcheck.Mode(cfg.PasswordCheckBreached),
+			BreachedCount: cfg.PasswordBreachedCount, URL: cfg.PasswordBreachedURL, Logger: log}),
 	}
 	if cfg.UsernameRegex != nil {
 		opts.UsernameRegex = cfg.UsernameRegex.String()

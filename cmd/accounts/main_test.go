@@ -66,12 +66,13 @@ func args(s string) []string { return strings.Fields(s) }
 
 // userSteps is Invenio's `invenio users|roles` behaviour, message by message.
 var userSteps = []step{
-	{args: args("users create alice@example.org --password password1 -a"), stdout: "User created successfully."},
-	{args: args("users create ALICE@example.org --password password1"), code: 2,
+	{args: args("users create alice@example.org --password gl4cier-Fox1 -a"), stdout: "User created successfully."},
+	{args: args("users create ALICE@example.org --password gl4cier-Fox1"), code: 2,
 		stderr: "Error creating user. {'email': ['alice@example.org is already associated with an account.']}"},
-	{args: args("users create not-an-email --password password1"), code: 2, stderr: "Invalid email address"},
+	{args: args("users create not-an-email --password gl4cier-Fox1"), code: 2, stderr: "Invalid email address"},
 	{args: args("users create bob@example.org --password short"), code: 2, stderr: "Password must be at least 8 characters"},
-	{args: args("users create bob@example.org -c -u Bob_1"), stdin: "password2\n", stdout: "'username': 'Bob_1'"},
+	{args: args("users create bob@example.org --password password1"), code: 2, stderr: "Password on common passwords list"},
+	{args: args("users create bob@example.org -c -u Bob_1"), stdin: "gl4cier-Fox2\n", stdout: "'username': 'Bob_1'"},
 	{args: args("users create"), code: 2, stderr: "Missing argument 'EMAIL'."},
 	{args: args("users create carol@example.org"), stdin: "", code: 2, stderr: "No password given"},
 	{args: args("roles create admin -d Administrators"), stdout: `Role "admin" created successfully.`},
@@ -120,8 +121,8 @@ func TestCommandsOnTheInvenioFixture(t *testing.T) {
 	runSteps(t, c, []step{
 		{args: args("migrate"), stdout: "Applied 0001_invenio_schema."},
 		{args: args("migrate --status"), stdout: "applied  0001_invenio_schema"},
-		{args: args("users create new4513@example.org --password password1 -a"), stdout: "User created successfully."},
-		{args: args("users create legacy.user4513@cern.ch --password password1"), code: 2, stderr: "already associated"},
+		{args: args("users create new4513@example.org --password gl4cier-Fox1 -a"), stdout: "User created successfully."},
+		{args: args("users create legacy.user4513@cern.ch --password gl4cier-Fox1"), code: 2, stderr: "already associated"},
 		{args: args("roles add legacy.user4513@cern.ch admin"), stdout: `added to user "Legacy.User4513@CERN.ch"`},
 		{args: args("roles add 1 curator"), stdout: `Role "curator - Legacy integer-id role" added`},
 		{args: args("users block 2"), stdout: `User "2" has been blocked.`},

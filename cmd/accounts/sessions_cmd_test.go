@@ -13,7 +13,7 @@ import (
 func TestSessionsAndTasksCommands(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cli.db")
 	c := newCLI(t, "sqlite:///"+path)
-	runSteps(t, c, []step{{args: args("users create ann@example.org --password password1 -a"), stdout: "User created successfully."}})
+	runSteps(t, c, []step{{args: args("users create ann@example.org --password gl4cier-Fox1 -a"), stdout: "User created successfully."}})
 	db, err := sqlstore.Open(context.Background(), sqlstore.SQLite, path)
 	if err != nil {
 		t.Fatal(err)

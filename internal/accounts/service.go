@@ -29,7 +29,10 @@ type Options struct {
 	LoginWithoutConfirmation bool   // SECURITY_LOGIN_WITHOUT_CONFIRMATION
 	HashConcurrency          int    // ACCOUNTS_HASH_CONCURRENCY: hashes at once (0: no bound)
 	HashQueue                int    // ACCOUNTS_HASH_QUEUE: requests waiting for one before EUnavailable
-	Now                      func() time.Time
+	// PasswordCheck refuses common and breached passwords wherever a
+	// password is set; nil checks only the length.
+	PasswordCheck PasswordChecker
+	Now           func() time.Time
 }
 
 // Service carries out the account operations with Invenio's semantics.
@@ -97,7 +100,7 @@ type NewUser struct {
 // and creates the user. Errors: EInvalid (with Fields), EConflict when the
 // email or username is taken.
 func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
-	u, err := s.newUser(in)
+	u, err := s.newUser(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +142,7 @@ func (s *Service) conflictMessage(err error, email string) error {
 }
 
 // newUser validates the input and builds the row without touching storage.
-func (s *Service) newUser(in NewUser) (*User, error) {
+func (s *Service) newUser(ctx context.Context, in NewUser) (*User, error) {
 	email, domain, err := NormalizeEmail(in.Email)
 	if err != nil {
 		return nil, err
@@ -148,8 +151,8 @@ func (s *Service) newUser(in NewUser) (*User, error) {
 		return nil, FieldError("password", "Password not provided")
 	}
 	if in.Password != "" {
-		if err := s.hasher.ValidateLength(in.Password); err != nil {
-			return nil, FieldError("password", err.Error())
+		if err := s.ValidatePassword(ctx, in.Password); err != nil {
+			return nil, err
 		}
 	}
 	now := s.now()
@@ -205,4 +208,21 @@ func validProfile(raw json.RawMessage) (json.RawMessage, error) {
 	}
 	out, _ := json.Marshal(p)
 	return out, nil
+}
+
+// ValidatePassword applies the password policy to a new password: the
+// length (in code points), then the blocklist and the breached check.
+// Errors: EInvalid on field "password"; EUnavailable when the breached check
+// is strict and its site cannot be reached.
+func (s *Service) ValidatePassword(ctx context.Context, password string) error {
+	if err := s.hasher.ValidateLength(password); err != nil {
+		return FieldError("password", err.Error())
+	}
+	if s.opts.PasswordCheck == nil {
+		return nil
+	}
+	if err := s.opts.PasswordCheck.Check(ctx, password); err != nil {
+		return FieldError("password", err.Error())
+	}
+	return nil
 }

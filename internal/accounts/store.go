@@ -67,3 +67,10 @@ type PasswordHasher interface {
 type SessionEnder interface {
 	EndUserSessions(ctx context.Context, userID int64, sids []string) error
 }
+
+// PasswordChecker refuses passwords that are common or known to be
+// breached (internal/pwcheck implements it). Check returns an error whose
+// message is fit for the user.
+type PasswordChecker interface {
+	Check(ctx context.Context, password string) error
+}
