@@ -143,6 +143,9 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		LoginURL:               cfg.LoginURL,
 		LogoutURL:              cfg.LogoutURL,
 		RegisterURL:            cfg.RegisterURL,
+		ChangeURL:              cfg.ChangeURL,
+		PostChangeView:         cfg.PostChangeView,
+		Changeable:             cfg.Changeable,
 		PostLoginView:          cfg.PostLoginView,
 		PostLogoutView:         cfg.PostLogoutView,
 		PostRegisterView:       cfg.PostRegisterView,
@@ -157,9 +160,10 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		ProxyHops:              cfg.ProxyFixXFor,
 		TemplateDir:            cfg.TemplateDir,
 		Templates: map[string]string{
-			"login_user":    cfg.LoginUserTemplate,
-			"register_user": cfg.RegisterUserTemplate,
-			"base":          cfg.BaseTemplate,
+			"login_user":      cfg.LoginUserTemplate,
+			"register_user":   cfg.RegisterUserTemplate,
+			"change_password": cfg.ChangePasswordTemplate,
+			"base":            cfg.BaseTemplate,
 		},
 	}
 }

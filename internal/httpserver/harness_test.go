@@ -94,7 +94,7 @@ func newHarnessWithStore(t *testing.T, store session.Store, opts ...harnessOptio
 		Agents:  testAgents(t),
 		Service: svc, Activity: db, Sessions: mgr, Secret: []byte(testSecret), PasswordMin: 8, Now: clock.Now,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Settings: httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true},
+		Settings: httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true, Changeable: true},
 	}
 	for _, f := range opts {
 		f(&o)

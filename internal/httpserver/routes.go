@@ -31,6 +31,11 @@ func (s *Server) registerRoutes() {
 		s.handle("POST", s.set.RegisterURL, false, s.withState(s.handleSignup))
 	}
 
+	if s.set.Changeable {
+		s.handle("GET", s.set.ChangeURL, false, s.withState(s.handleChangePasswordPage))
+		s.handle("POST", s.set.ChangeURL, false, s.withState(s.handleChangePassword))
+	}
+
 	// Account settings (invenio_accounts' settings blueprint).
 	if s.set.SessionActivityEnabled {
 		s.handle("GET", securityURL, false, s.withState(s.handleSecurityPage))
@@ -46,6 +51,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/api/me", true, s.withState(s.handleAPIMe))
 	if s.set.Registerable {
 		s.handle("POST", "/api/register", true, s.withState(s.handleAPIRegister))
+	}
+	if s.set.Changeable {
+		s.handle("POST", "/api/change-password", true, s.withState(s.handleAPIChangePassword))
 	}
 	if s.set.SessionActivityEnabled {
 		s.handle("GET", "/api/sessions", true, s.withState(s.handleAPISessions))

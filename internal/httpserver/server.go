@@ -51,6 +51,9 @@ type Settings struct {
 	LoginURL               string   // SECURITY_LOGIN_URL ("/login/")
 	LogoutURL              string   // SECURITY_LOGOUT_URL ("/logout/")
 	RegisterURL            string   // SECURITY_REGISTER_URL ("/signup/")
+	ChangeURL              string   // SECURITY_CHANGE_URL ("/account/settings/password/")
+	PostChangeView         string   // SECURITY_POST_CHANGE_VIEW (PostLoginView)
+	Changeable             bool     // SECURITY_CHANGEABLE
 	PostLoginView          string   // SECURITY_POST_LOGIN_VIEW ("/")
 	PostLogoutView         string   // SECURITY_POST_LOGOUT_VIEW ("/")
 	PostRegisterView       string   // SECURITY_POST_REGISTER_VIEW (PostLoginView)
@@ -114,6 +117,8 @@ func withDefaults(set Settings) Settings {
 	def(&set.PostLoginView, "/")
 	def(&set.PostLogoutView, "/")
 	def(&set.PostRegisterView, set.PostLoginView)
+	def(&set.ChangeURL, "/account/settings/password/")
+	def(&set.PostChangeView, set.PostLoginView)
 	def(&set.CookiePath, "/")
 	def(&set.SessionCookieName, "session")
 	return set

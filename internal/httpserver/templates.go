@@ -28,6 +28,7 @@ var defaultTemplates = map[string]string{
 	"register_user":     "invenio_accounts/register_user.html",
 	"logout_user":       "invenio_accounts/logout_user.html",
 	"settings_security": "invenio_accounts/settings/security.html",
+	"change_password":   "invenio_accounts/change_password.html",
 }
 
 // pages holds each page parsed with the base layout.
@@ -131,7 +132,7 @@ type pageData struct {
 // Attribution is the credit a data source (the GeoIP database) requires.
 type Attribution struct{ Text, URL string }
 
-type pageURLs struct{ Login, Logout, Register string }
+type pageURLs struct{ Login, Logout, Register, Change string }
 
 // render writes a page: the session is saved (flashes popped), the template
 // rendered into a buffer, then sent with the status.
@@ -150,7 +151,8 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 	data := pageData{
 		Site: s.set.SiteName, User: user, Form: f, CSRF: s.csrfToken(w, r),
 		Flashes: st.sess.PopFlashes(), Registerable: s.set.Registerable, LocalLogin: s.set.LocalLoginEnabled,
-		URLs:        pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL},
+		URLs: pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL,
+			Change: s.set.ChangeURL},
 		PasswordMin: s.opts.PasswordMin, Attribution: s.opts.GeoAttribution,
 	}
 	if more != nil {
