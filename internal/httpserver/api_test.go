@@ -14,70 +14,72 @@ import (
 )
 
 func TestAPIScenarios(t *testing.T) {
-	h := newHarness(t)
-	h.createUser("jane@example.org", "correct horse")
-	type call struct {
-		method, path string
-		body         any
-		status       int
-		want         map[string]any // top-level keys that must match
-	}
-	validation := func(field, msg string) map[string]any {
-		return map[string]any{"status": 400.0, "message": "Validation error.",
-			"errors": []any{map[string]any{"field": field, "message": msg}}}
-	}
-	cases := []struct {
-		name  string
-		calls []call
-	}{
-		{"me anonymous", []call{{"GET", "/api/me", nil, 401, map[string]any{"status": 401.0}}}},
-		{"login and me", []call{
-			{"POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"}, 200,
-				map[string]any{"email": "jane@example.org", "confirmed_at": nil, "roles": []any{}}},
-			{"GET", "/api/me", nil, 200, map[string]any{"email": "jane@example.org"}},
-			{"POST", "/api/login", map[string]string{"email": "other@example.org", "password": "x"}, 200, map[string]any{"email": "jane@example.org"}},
-			{"POST", "/api/logout", nil, 200, map[string]any{"message": "User logged out."}},
-			{"GET", "/api/me", nil, 401, nil},
-		}},
-		{"wrong password", []call{{"POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "wrong horse"}, 400,
-			validation("password", "Invalid email or password.")}}},
-		{"unknown email", []call{{"POST", "/api/login", map[string]string{"email": "nobody@example.org", "password": "wrong horse"}, 400,
-			validation("password", "Invalid email or password.")}}},
-		{"missing password", []call{{"POST", "/api/login", map[string]string{"email": "jane@example.org"}, 400,
-			validation("password", "Missing data for required field.")}}},
-		{"bad email", []call{{"POST", "/api/login", map[string]string{"email": "jane", "password": "x"}, 400,
-			validation("email", "Not a valid email address.")}}},
-		{"unknown field", []call{{"POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "x", "admin": "1"}, 400,
-			map[string]any{"message": "Validation error."}}}},
-		{"not a string", []call{{"POST", "/api/login", map[string]any{"email": "jane@example.org", "password": 5}, 400,
-			map[string]any{"message": "Validation error."}}}},
-		{"register", []call{
-			{"POST", "/api/register", map[string]string{"email": "New@example.org", "password": "correct horse"}, 200,
-				map[string]any{"email": "new@example.org"}},
-			{"GET", "/api/me", nil, 200, map[string]any{"email": "new@example.org"}},
-		}},
-		{"register taken", []call{{"POST", "/api/register", map[string]string{"email": "jane@example.org", "password": "correct horse"}, 400,
-			validation("email", "jane@example.org is already associated with an account.")}}},
-		{"register short password", []call{{"POST", "/api/register", map[string]string{"email": "short@example.org", "password": "short"}, 400,
-			validation("password", "Password must be at least 8 characters")}}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := h.client()
-			for _, k := range tc.calls {
-				r := c.api(k.method, k.path, k.body)
-				if r.status != k.status {
-					t.Fatalf("%s %s = %d, want %d: %s", k.method, k.path, r.status, k.status, r.body)
-				}
-				got := r.json(t)
-				for key, want := range k.want {
-					if !reflect.DeepEqual(got[key], want) {
-						t.Errorf("%s %s: %s = %#v, want %#v", k.method, k.path, key, got[key], want)
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t)
+		h.createUser("jane@example.org", "correct horse")
+		type call struct {
+			method, path string
+			body         any
+			status       int
+			want         map[string]any // top-level keys that must match
+		}
+		validation := func(field, msg string) map[string]any {
+			return map[string]any{"status": 400.0, "message": "Validation error.",
+				"errors": []any{map[string]any{"field": field, "message": msg}}}
+		}
+		cases := []struct {
+			name  string
+			calls []call
+		}{
+			{"me anonymous", []call{{"GET", "/api/me", nil, 401, map[string]any{"status": 401.0}}}},
+			{"login and me", []call{
+				{"POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"}, 200,
+					map[string]any{"email": "jane@example.org", "confirmed_at": nil, "roles": []any{}}},
+				{"GET", "/api/me", nil, 200, map[string]any{"email": "jane@example.org"}},
+				{"POST", "/api/login", map[string]string{"email": "other@example.org", "password": "x"}, 200, map[string]any{"email": "jane@example.org"}},
+				{"POST", "/api/logout", nil, 200, map[string]any{"message": "User logged out."}},
+				{"GET", "/api/me", nil, 401, nil},
+			}},
+			{"wrong password", []call{{"POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "wrong horse"}, 400,
+				validation("password", "Invalid email or password.")}}},
+			{"unknown email", []call{{"POST", "/api/login", map[string]string{"email": "nobody@example.org", "password": "wrong horse"}, 400,
+				validation("password", "Invalid email or password.")}}},
+			{"missing password", []call{{"POST", "/api/login", map[string]string{"email": "jane@example.org"}, 400,
+				validation("password", "Missing data for required field.")}}},
+			{"bad email", []call{{"POST", "/api/login", map[string]string{"email": "jane", "password": "x"}, 400,
+				validation("email", "Not a valid email address.")}}},
+			{"unknown field", []call{{"POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "x", "admin": "1"}, 400,
+				map[string]any{"message": "Validation error."}}}},
+			{"not a string", []call{{"POST", "/api/login", map[string]any{"email": "jane@example.org", "password": 5}, 400,
+				map[string]any{"message": "Validation error."}}}},
+			{"register", []call{
+				{"POST", "/api/register", map[string]string{"email": "New@example.org", "password": "correct horse"}, 200,
+					map[string]any{"email": "new@example.org"}},
+				{"GET", "/api/me", nil, 200, map[string]any{"email": "new@example.org"}},
+			}},
+			{"register taken", []call{{"POST", "/api/register", map[string]string{"email": "jane@example.org", "password": "correct horse"}, 400,
+				validation("email", "jane@example.org is already associated with an account.")}}},
+			{"register short password", []call{{"POST", "/api/register", map[string]string{"email": "short@example.org", "password": "short"}, 400,
+				validation("password", "Password must be at least 8 characters")}}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				c := h.client()
+				for _, k := range tc.calls {
+					r := c.api(k.method, k.path, k.body)
+					if r.status != k.status {
+						t.Fatalf("%s %s = %d, want %d: %s", k.method, k.path, r.status, k.status, r.body)
+					}
+					got := r.json(t)
+					for key, want := range k.want {
+						if !reflect.DeepEqual(got[key], want) {
+							t.Errorf("%s %s: %s = %#v, want %#v", k.method, k.path, key, got[key], want)
+						}
 					}
 				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 func TestAPIFormBodies(t *testing.T) {
@@ -91,31 +93,33 @@ func TestAPIFormBodies(t *testing.T) {
 }
 
 func TestAPICSRF(t *testing.T) {
-	h := newHarness(t)
-	h.createUser("jane@example.org", "correct horse")
-	c := h.client()
-	if r := c.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"}); r.status != 200 {
-		t.Fatalf("login without cookies needs no CSRF header: %d", r.status)
-	}
-	tok := c.cookie("csrftoken")
-	for name, header := range map[string]string{"missing": "", "wrong": "x" + tok} {
-		req, _ := http.NewRequest("POST", h.ts.URL+"/api/logout", nil)
-		if header != "" {
-			req.Header.Set("X-CSRFToken", header)
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t)
+		h.createUser("jane@example.org", "correct horse")
+		c := h.client()
+		if r := c.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"}); r.status != 200 {
+			t.Fatalf("login without cookies needs no CSRF header: %d", r.status)
 		}
-		if r := c.do(req); r.status != 400 || !strings.Contains(r.body, "CSRF") {
-			t.Errorf("%s X-CSRFToken: %d %s", name, r.status, r.body)
+		tok := c.cookie("csrftoken")
+		for name, header := range map[string]string{"missing": "", "wrong": "x" + tok} {
+			req, _ := http.NewRequest("POST", h.ts.URL+"/api/logout", nil)
+			if header != "" {
+				req.Header.Set("X-CSRFToken", header)
+			}
+			if r := c.do(req); r.status != 400 || !strings.Contains(r.body, "CSRF") {
+				t.Errorf("%s X-CSRFToken: %d %s", name, r.status, r.body)
+			}
 		}
-	}
-	if c.get("/api/me").status != 200 {
-		t.Fatalf("a refused logout logged out")
-	}
-	if r := c.api("POST", "/api/logout", nil); r.status != 200 {
-		t.Errorf("logout with the header: %d %s", r.status, r.body)
-	}
-	if c.cookie("csrftoken") == tok {
-		t.Errorf("the CSRF token was not renewed at logout")
-	}
+		if c.get("/api/me").status != 200 {
+			t.Fatalf("a refused logout logged out")
+		}
+		if r := c.api("POST", "/api/logout", nil); r.status != 200 {
+			t.Errorf("logout with the header: %d %s", r.status, r.body)
+		}
+		if c.cookie("csrftoken") == tok {
+			t.Errorf("the CSRF token was not renewed at logout")
+		}
+	})
 }
 
 func TestAPIIssuesCSRFCookieOnFirstWrite(t *testing.T) {

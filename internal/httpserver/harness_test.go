@@ -2,6 +2,7 @@ package httpserver_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -21,7 +22,10 @@ import (
 	"github.com/invenio-go/accounts/internal/password"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/session/memstore"
+	"github.com/invenio-go/accounts/internal/session/redisstore"
 	"github.com/invenio-go/accounts/internal/sqlstore"
+	"github.com/invenio-go/accounts/internal/sqlstore/sqltest"
+	"github.com/invenio-go/accounts/internal/testenv"
 )
 
 const testSecret = "httpserver-test-secret-0123456789abcdef0123456789"
@@ -67,8 +71,46 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 
 func newHarnessWithStore(t *testing.T, store session.Store, opts ...harnessOption) *harness {
 	t.Helper()
+	return newHarnessOn(t, sqlstore.SQLite, filepath.Join(t.TempDir(), "web.db"), store, opts...)
+}
+
+// stacks are the deployments the session tests run on: the embedded
+// default, and production's PostgreSQL with Redis.
+var stacks = []struct {
+	name string
+	new  func(t *testing.T, opts ...harnessOption) *harness
+}{
+	{"sqlite+memory", newHarness},
+	{"postgres+redis", func(t *testing.T, opts ...harnessOption) *harness {
+		client, err := redisstore.NewClient(testenv.RedisURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefix := "accounts-test:" + strings.ToLower(rand.Text()[:10]) + ":"
+		t.Cleanup(func() {
+			ctx := context.Background()
+			keys, _ := client.Keys(ctx, prefix+"*").Result()
+			if len(keys) > 0 {
+				client.Del(ctx, keys...)
+			}
+			client.Close()
+		})
+		store := redisstore.New(client, redisstore.Options{Prefix: prefix})
+		return newHarnessOn(t, sqlstore.Postgres, sqltest.NewPostgresDatabase(t), store, opts...)
+	}},
+}
+
+// forEachStack runs f as a subtest on every stack.
+func forEachStack(t *testing.T, f func(t *testing.T, newH func(t *testing.T, opts ...harnessOption) *harness)) {
+	for _, st := range stacks {
+		t.Run(st.name, func(t *testing.T) { f(t, st.new) })
+	}
+}
+
+func newHarnessOn(t *testing.T, driver, dsn string, store session.Store, opts ...harnessOption) *harness {
+	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, sqlstore.SQLite, filepath.Join(t.TempDir(), "web.db"))
+	db, err := sqlstore.Open(ctx, driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,26 +63,28 @@ func TestChangePasswordPage(t *testing.T) {
 }
 
 func TestChangePasswordAPI(t *testing.T) {
-	h := newHarness(t)
-	h.createUser("jane@example.org", "correct horse")
-	if r := h.client().api("POST", "/api/change-password", map[string]string{"password": "x", "new_password": "y"}); r.status != 401 {
-		t.Errorf("anonymous: %d", r.status)
-	}
-	a, b := h.client(), h.client()
-	a.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"})
-	b.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"})
-	r := a.api("POST", "/api/change-password", map[string]string{"password": "wrong horse", "new_password": "battery staple"})
-	if r.status != 400 || !strings.Contains(r.body, `"field":"password"`) {
-		t.Errorf("wrong current: %d %s", r.status, r.body)
-	}
-	r = a.api("POST", "/api/change-password", map[string]string{"password": "correct horse", "new_password": "battery staple"})
-	if r.status != 200 || r.json(t)["message"] != accounts.MsgPasswordChanged {
-		t.Fatalf("change: %d %s", r.status, r.body)
-	}
-	if b.get("/api/me").status != 401 || a.get("/api/me").status != 200 {
-		t.Errorf("after the change the other session must end and this one go on")
-	}
-	if ids := sessionIDs(t, a); len(ids) != 1 {
-		t.Errorf("%d sessions listed after the change", len(ids))
-	}
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t)
+		h.createUser("jane@example.org", "correct horse")
+		if r := h.client().api("POST", "/api/change-password", map[string]string{"password": "x", "new_password": "y"}); r.status != 401 {
+			t.Errorf("anonymous: %d", r.status)
+		}
+		a, b := h.client(), h.client()
+		a.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"})
+		b.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"})
+		r := a.api("POST", "/api/change-password", map[string]string{"password": "wrong horse", "new_password": "battery staple"})
+		if r.status != 400 || !strings.Contains(r.body, `"field":"password"`) {
+			t.Errorf("wrong current: %d %s", r.status, r.body)
+		}
+		r = a.api("POST", "/api/change-password", map[string]string{"password": "correct horse", "new_password": "battery staple"})
+		if r.status != 200 || r.json(t)["message"] != accounts.MsgPasswordChanged {
+			t.Fatalf("change: %d %s", r.status, r.body)
+		}
+		if b.get("/api/me").status != 401 || a.get("/api/me").status != 200 {
+			t.Errorf("after the change the other session must end and this one go on")
+		}
+		if ids := sessionIDs(t, a); len(ids) != 1 {
+			t.Errorf("%d sessions listed after the change", len(ids))
+		}
+	})
 }

@@ -108,98 +108,104 @@ func TestLoginAnswersAlikeForUnknownAndWrong(t *testing.T) {
 }
 
 func TestLoginRotatesSessionAndRecordsActivity(t *testing.T) {
-	h := newHarness(t)
-	u := h.createUser("jane@example.org", "correct horse")
-	c := h.client()
-	c.get("/login/")
-	before := c.cookie("csrftoken")
-	if r := c.loginForm("jane@example.org", "correct horse"); r.status != 302 {
-		t.Fatalf("login: %d", r.status)
-	}
-	if c.cookie("csrftoken") == before {
-		t.Errorf("the CSRF token was not renewed at login")
-	}
-	rows, err := h.db.UserSessionActivities(context.Background(), u.ID)
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("activity rows = %v, %v", rows, err)
-	}
-	if strings.Contains(c.cookie("session"), rows[0].SID) {
-		t.Errorf("the stored sid_s appears in the cookie")
-	}
-	got, _ := h.db.UserByID(context.Background(), u.ID)
-	if got.Login.LoginCount != 1 || got.Login.CurrentLoginIP == nil || *got.Login.CurrentLoginIP != "127.0.0.1" {
-		t.Errorf("login tracking: count %d ip %v", got.Login.LoginCount, got.Login.CurrentLoginIP)
-	}
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t)
+		u := h.createUser("jane@example.org", "correct horse")
+		c := h.client()
+		c.get("/login/")
+		before := c.cookie("csrftoken")
+		if r := c.loginForm("jane@example.org", "correct horse"); r.status != 302 {
+			t.Fatalf("login: %d", r.status)
+		}
+		if c.cookie("csrftoken") == before {
+			t.Errorf("the CSRF token was not renewed at login")
+		}
+		rows, err := h.db.UserSessionActivities(context.Background(), u.ID)
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("activity rows = %v, %v", rows, err)
+		}
+		if strings.Contains(c.cookie("session"), rows[0].SID) {
+			t.Errorf("the stored sid_s appears in the cookie")
+		}
+		got, _ := h.db.UserByID(context.Background(), u.ID)
+		if got.Login.LoginCount != 1 || got.Login.CurrentLoginIP == nil || *got.Login.CurrentLoginIP != "127.0.0.1" {
+			t.Errorf("login tracking: count %d ip %v", got.Login.LoginCount, got.Login.CurrentLoginIP)
+		}
+	})
 }
 
 func TestLogout(t *testing.T) {
-	h := newHarness(t)
-	u := h.createUser("jane@example.org", "correct horse")
-	c := h.client()
-	c.loginForm("jane@example.org", "correct horse")
-	old := c.cookie("session")
-	if r := c.get("/logout/"); r.status != 200 || !strings.Contains(r.body, `method="post"`) {
-		t.Fatalf("GET /logout/ = %d (must show a confirmation form, not log out)", r.status)
-	}
-	if c.get("/api/me").status != 200 {
-		t.Fatalf("GET /logout/ logged the user out")
-	}
-	if r := c.postForm("/logout/", url.Values{}, false); r.status != 400 || c.get("/api/me").status != 200 {
-		t.Fatalf("POST /logout/ without CSRF = %d; must not log out", r.status)
-	}
-	if r := c.postForm("/logout/", url.Values{}, true); r.status != 302 || r.header.Get("Location") != "/" {
-		t.Fatalf("POST /logout/ = %d %s", r.status, r.header.Get("Location"))
-	}
-	if c.get("/api/me").status != 401 {
-		t.Errorf("still logged in after logout")
-	}
-	if rows, _ := h.db.UserSessionActivities(context.Background(), u.ID); len(rows) != 0 {
-		t.Errorf("%d activity rows after logout", len(rows))
-	}
-	replay := h.client()
-	replay.setCookie("session", old)
-	if replay.get("/api/me").status != 401 {
-		t.Errorf("the session cookie from before logout still works")
-	}
-	if r := h.client().get("/logout/"); r.status != 302 {
-		t.Errorf("GET /logout/ anonymous = %d, want a redirect", r.status)
-	}
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t)
+		u := h.createUser("jane@example.org", "correct horse")
+		c := h.client()
+		c.loginForm("jane@example.org", "correct horse")
+		old := c.cookie("session")
+		if r := c.get("/logout/"); r.status != 200 || !strings.Contains(r.body, `method="post"`) {
+			t.Fatalf("GET /logout/ = %d (must show a confirmation form, not log out)", r.status)
+		}
+		if c.get("/api/me").status != 200 {
+			t.Fatalf("GET /logout/ logged the user out")
+		}
+		if r := c.postForm("/logout/", url.Values{}, false); r.status != 400 || c.get("/api/me").status != 200 {
+			t.Fatalf("POST /logout/ without CSRF = %d; must not log out", r.status)
+		}
+		if r := c.postForm("/logout/", url.Values{}, true); r.status != 302 || r.header.Get("Location") != "/" {
+			t.Fatalf("POST /logout/ = %d %s", r.status, r.header.Get("Location"))
+		}
+		if c.get("/api/me").status != 401 {
+			t.Errorf("still logged in after logout")
+		}
+		if rows, _ := h.db.UserSessionActivities(context.Background(), u.ID); len(rows) != 0 {
+			t.Errorf("%d activity rows after logout", len(rows))
+		}
+		replay := h.client()
+		replay.setCookie("session", old)
+		if replay.get("/api/me").status != 401 {
+			t.Errorf("the session cookie from before logout still works")
+		}
+		if r := h.client().get("/logout/"); r.status != 302 {
+			t.Errorf("GET /logout/ anonymous = %d, want a redirect", r.status)
+		}
+	})
 }
 
 func TestSignup(t *testing.T) {
-	h := newHarness(t)
-	h.createUser("taken@example.org", "correct horse")
-	cases := []struct {
-		name   string
-		form   url.Values
-		status int
-		body   string
-	}{
-		{"success", url.Values{"email": {"New@Example.org"}, "password": {"correct horse"}}, 302, ""},
-		{"taken", url.Values{"email": {"TAKEN@example.org"}, "password": {"correct horse"}}, 200, "taken@example.org is already associated with an account."},
-		{"short password", url.Values{"email": {"short@example.org"}, "password": {"1234567"}}, 200, "Password must be at least 8 characters"},
-		{"bad email", url.Values{"email": {"a b@example.org"}, "password": {"correct horse"}}, 200, "Invalid email address"},
-		{"header injection", url.Values{"email": {"a@example.org\r\nBcc: x@evil.org"}, "password": {"correct horse"}}, 200, "Invalid email address"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := h.client()
-			if r := c.get("/signup/"); r.status != 200 || !strings.Contains(r.body, `autocomplete="new-password"`) {
-				t.Fatalf("GET /signup/ = %d", r.status)
-			}
-			r := c.postForm("/signup/", tc.form, true)
-			if r.status != tc.status || !strings.Contains(r.body, tc.body) {
-				t.Fatalf("POST /signup/ = %d\n%s\nwant %d %q", r.status, r.body, tc.status, tc.body)
-			}
-			if (c.get("/api/me").status == 200) != (tc.status == 302) {
-				t.Errorf("logged in after sign-up: want %v", tc.status == 302)
-			}
-		})
-	}
-	u, err := h.svc.FindUser(context.Background(), "new@example.org")
-	if err != nil || !u.Active || u.Email != "new@example.org" || u.Login.LoginCount != 1 {
-		t.Errorf("signed-up user: %+v %v", u, err)
-	}
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t)
+		h.createUser("taken@example.org", "correct horse")
+		cases := []struct {
+			name   string
+			form   url.Values
+			status int
+			body   string
+		}{
+			{"success", url.Values{"email": {"New@Example.org"}, "password": {"correct horse"}}, 302, ""},
+			{"taken", url.Values{"email": {"TAKEN@example.org"}, "password": {"correct horse"}}, 200, "taken@example.org is already associated with an account."},
+			{"short password", url.Values{"email": {"short@example.org"}, "password": {"1234567"}}, 200, "Password must be at least 8 characters"},
+			{"bad email", url.Values{"email": {"a b@example.org"}, "password": {"correct horse"}}, 200, "Invalid email address"},
+			{"header injection", url.Values{"email": {"a@example.org\r\nBcc: x@evil.org"}, "password": {"correct horse"}}, 200, "Invalid email address"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				c := h.client()
+				if r := c.get("/signup/"); r.status != 200 || !strings.Contains(r.body, `autocomplete="new-password"`) {
+					t.Fatalf("GET /signup/ = %d", r.status)
+				}
+				r := c.postForm("/signup/", tc.form, true)
+				if r.status != tc.status || !strings.Contains(r.body, tc.body) {
+					t.Fatalf("POST /signup/ = %d\n%s\nwant %d %q", r.status, r.body, tc.status, tc.body)
+				}
+				if (c.get("/api/me").status == 200) != (tc.status == 302) {
+					t.Errorf("logged in after sign-up: want %v", tc.status == 302)
+				}
+			})
+		}
+		u, err := h.svc.FindUser(context.Background(), "new@example.org")
+		if err != nil || !u.Active || u.Email != "new@example.org" || u.Login.LoginCount != 1 {
+			t.Errorf("signed-up user: %+v %v", u, err)
+		}
+	})
 }
 
 func TestFeatureFlags(t *testing.T) {
@@ -278,17 +284,19 @@ func TestBadSessionCookiesAreAnonymous(t *testing.T) {
 }
 
 func TestBlockEndsSessionsAtOnce(t *testing.T) {
-	h := newHarness(t)
-	h.createUser("jane@example.org", "correct horse")
-	a, b := h.client(), h.client()
-	a.loginForm("jane@example.org", "correct horse")
-	b.loginForm("jane@example.org", "correct horse")
-	if _, _, err := h.svc.Block(context.Background(), "jane@example.org"); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []*client{a, b} {
-		if r := c.get("/api/me"); r.status != 401 {
-			t.Errorf("after block: /api/me = %d", r.status)
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t)
+		h.createUser("jane@example.org", "correct horse")
+		a, b := h.client(), h.client()
+		a.loginForm("jane@example.org", "correct horse")
+		b.loginForm("jane@example.org", "correct horse")
+		if _, _, err := h.svc.Block(context.Background(), "jane@example.org"); err != nil {
+			t.Fatal(err)
 		}
-	}
+		for _, c := range []*client{a, b} {
+			if r := c.get("/api/me"); r.status != 401 {
+				t.Errorf("after block: /api/me = %d", r.status)
+			}
+		}
+	})
 }
