@@ -1,0 +1,80 @@
+package httpserver_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/httpserver"
+	"github.com/invenio-go/accounts/internal/password"
+)
+
+// TestLoginDoesNotRevealAccounts: a wrong password for an existing account
+// and any password for an unknown one get the same status, body and
+// cookies, and take the same time (medians of 100 interleaved samples each
+// within 20%), with password hashes of a real cost.
+func TestLoginDoesNotRevealAccounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test")
+	}
+	h := newHarness(t)
+	hasher, err := password.New(password.Policy{Salt: []byte(testSecret), Rounds: 25000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := accounts.NewService(h.db, hasher, accounts.Options{Trackable: true, LoginWithoutConfirmation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateUser(t.Context(), accounts.NewUser{Email: "known@example.org", Password: "correct horse", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := httpserver.New(httpserver.Options{Service: svc, Activity: h.db, Sessions: h.mgr, Secret: []byte(testSecret),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: httpserver.Settings{LocalLoginEnabled: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	try := func(email string) (time.Duration, int, string, []string) {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/login", strings.NewReader(`{"email":"`+email+`","password":"wrong horse"}`))
+		req.Header.Set("Content-Type", "application/json")
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		d := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var cookies []string
+		for _, c := range resp.Cookies() {
+			cookies = append(cookies, c.Name)
+		}
+		return d, resp.StatusCode, string(b), cookies
+	}
+	var known, unknown []time.Duration
+	try("known@example.org") // warm up
+	for i := 0; i < 100; i++ {
+		dk, sk, bk, ck := try("known@example.org")
+		du, su, bu, cu := try("unknown@example.org")
+		if sk != su || bk != bu || !slices.Equal(ck, cu) {
+			t.Fatalf("answers differ:\nknown   %d %s %v\nunknown %d %s %v", sk, bk, ck, su, bu, cu)
+		}
+		known, unknown = append(known, dk), append(unknown, du)
+	}
+	slices.Sort(known)
+	slices.Sort(unknown)
+	mk, mu := known[50], unknown[50]
+	ratio := float64(mk) / float64(mu)
+	t.Logf("median known %v, unknown %v, ratio %.2f", mk, mu, ratio)
+	if ratio < 0.8 || ratio > 1.2 {
+		t.Errorf("medians differ by more than 20%%: known %v, unknown %v", mk, mu)
+	}
+}
