@@ -4,10 +4,11 @@
 //
 //   - Signer is itsdangerous' Signer with the "django-concat" key
 //     derivation and HMAC-SHA1 (Flask-KVSession's session cookie);
-//   - TimedSerializer is itsdangerous' URLSafeTimedSerializer
-//     (Flask-Security's confirmation and reset tokens).
+//   - TimedSerializer is itsdangerous' URLSafeTimedSerializer;
+//   - AccountTokens are Flask-Security's confirmation and reset tokens on
+//     top of it ([user id, sha256_crypt(email or password hash)]).
 //
-// It imports only the standard library. Errors never contain the value or
+// It imports the standard library and internal/password. Errors never contain the value or
 // token being checked, so they are safe to log.
 package token
 
