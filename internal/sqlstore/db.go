@@ -2,7 +2,8 @@
 // pure Go) and PostgreSQL (pgx), with Invenio's schema created by our own
 // forward-only migrations.
 //
-// It imports internal/accounts, database/sql and the two drivers; nothing
+// It imports internal/accounts, internal/mail (it implements the mail
+// queue), internal/jobs' needs, database/sql and the two drivers; nothing
 // imports it but cmd/accounts and tests.
 package sqlstore
 
