@@ -1,0 +1,43 @@
+package memory
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/invenio-go/accounts/internal/ratelimit"
+)
+
+var benchLimits = []ratelimit.Limit{{Count: 100, Period: time.Minute}, {Count: 5000, Period: time.Hour}}
+
+// BenchmarkAllow is one client at its limit: every attempt after the first
+// 100 is refused.
+func BenchmarkAllow(b *testing.B) {
+	l := New(Options{})
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := l.Allow(ctx, "client/security.login/192.0.2.1", benchLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAllowParallel is many clients (10,000 keys) at once, mostly
+// allowed.
+func BenchmarkAllowParallel(b *testing.B) {
+	l := New(Options{})
+	keys := make([]string, 10_000)
+	for i := range keys {
+		keys[i] = "client/security.login/" + strconv.Itoa(i)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for i := 0; pb.Next(); i++ {
+			if _, err := l.Allow(ctx, keys[i%len(keys)], benchLimits); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
