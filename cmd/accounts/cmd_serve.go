@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/invenio-go/accounts/internal/config"
 	"github.com/invenio-go/accounts/internal/httpserver"
 	"github.com/invenio-go/accounts/internal/jobs"
+	"github.com/invenio-go/accounts/internal/mail"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/session/memstore"
 	"github.com/invenio-go/accounts/internal/session/redisstore"
@@ -66,8 +68,13 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return &usageError{fmt.Sprintf("ACCOUNTS_GEOIP_DB: %v", err)}
 	}
 	defer geo.Close()
+	mailer, err := newMailer(a)
+	if err != nil {
+		return err
+	}
+	go mailer.Run(ctx)
 	srv, err := httpserver.New(httpserver.Options{
-		Agents: agents, Geo: geo, GeoAttribution: attribution(geo),
+		Agents: agents, Geo: geo, GeoAttribution: attribution(geo), Mailer: mailer,
 		Service: a.svc, Activity: a.db, Sessions: mgr, Secret: []byte(a.cfg.SecretKey),
 		Logger: a.log, Version: version(), Checks: checks, Settings: webSettings(a.cfg),
 		PasswordMin: a.cfg.PasswordLengthMin,
@@ -139,31 +146,58 @@ func newSessionManager(cfg *config.Config, store session.Store) (*session.Manage
 // webSettings maps the configuration onto the web layer's settings.
 func webSettings(cfg *config.Config) httpserver.Settings {
 	return httpserver.Settings{
-		SiteName:               cfg.Sitename,
-		LoginURL:               cfg.LoginURL,
-		LogoutURL:              cfg.LogoutURL,
-		RegisterURL:            cfg.RegisterURL,
-		ChangeURL:              cfg.ChangeURL,
-		PostChangeView:         cfg.PostChangeView,
-		Changeable:             cfg.Changeable,
-		PostLoginView:          cfg.PostLoginView,
-		PostLogoutView:         cfg.PostLogoutView,
-		PostRegisterView:       cfg.PostRegisterView,
-		Registerable:           cfg.Registerable,
-		LocalLoginEnabled:      cfg.LocalLoginEnabled,
-		SessionActivityEnabled: cfg.SessionActivityEnabled,
-		SecureCookies:          cfg.SessionCookieSecure,
-		CookiePath:             cfg.SessionCookiePath,
-		CookieDomain:           cfg.SessionCookieDomain,
-		SessionCookieName:      cfg.SessionCookieName,
-		TrustedHosts:           cfg.TrustedHosts,
-		ProxyHops:              cfg.ProxyFixXFor,
-		TemplateDir:            cfg.TemplateDir,
+		SiteName:                 cfg.Sitename,
+		LoginURL:                 cfg.LoginURL,
+		LogoutURL:                cfg.LogoutURL,
+		RegisterURL:              cfg.RegisterURL,
+		ChangeURL:                cfg.ChangeURL,
+		PostChangeView:           cfg.PostChangeView,
+		Changeable:               cfg.Changeable,
+		PostLoginView:            cfg.PostLoginView,
+		PostLogoutView:           cfg.PostLogoutView,
+		PostRegisterView:         cfg.PostRegisterView,
+		Registerable:             cfg.Registerable,
+		LocalLoginEnabled:        cfg.LocalLoginEnabled,
+		SessionActivityEnabled:   cfg.SessionActivityEnabled,
+		SecureCookies:            cfg.SessionCookieSecure,
+		CookiePath:               cfg.SessionCookiePath,
+		CookieDomain:             cfg.SessionCookieDomain,
+		SessionCookieName:        cfg.SessionCookieName,
+		TrustedHosts:             cfg.TrustedHosts,
+		ProxyHops:                cfg.ProxyFixXFor,
+		TemplateDir:              cfg.TemplateDir,
+		Confirmable:              cfg.Confirmable,
+		Recoverable:              cfg.Recoverable,
+		LoginWithoutConfirmation: cfg.LoginWithoutConfirmation,
+		AutoLoginAfterConfirm:    cfg.AutoLoginAfterConfirm,
+		AutoLoginAfterReset:      cfg.AutoLoginAfterReset,
+		SendRegisterEmail:        cfg.SendRegisterEmail,
+		SendPasswordChangeEmail:  cfg.SendPasswordChangeEmail,
+		SendPasswordResetNotice:  cfg.SendPasswordResetNoticeEmail,
+		ConfirmWithin:            cfg.ConfirmEmailWithin,
+		ResetWithin:              cfg.ResetPasswordWithin,
+		ConfirmURL:               cfg.ConfirmURL,
+		ResetURL:                 cfg.ResetURL,
+		PostConfirmView:          cfg.PostConfirmView,
+		PostResetView:            cfg.PostResetView,
+		BaseURL:                  cfg.BaseURL,
+		ProxyProtoHops:           cfg.ProxyFixXProto,
+		EmailSender:              cfg.EmailSender,
+		Subjects: map[string]string{
+			"welcome":                   cfg.EmailSubjectRegister,
+			"confirmation_instructions": cfg.EmailSubjectConfirm,
+			"reset_instructions":        cfg.EmailSubjectPasswordReset,
+			"reset_notice":              cfg.EmailSubjectPasswordNotice,
+			"change_notice":             cfg.EmailSubjectPasswordChangeNotice,
+		},
 		Templates: map[string]string{
-			"login_user":      cfg.LoginUserTemplate,
-			"register_user":   cfg.RegisterUserTemplate,
-			"change_password": cfg.ChangePasswordTemplate,
-			"base":            cfg.BaseTemplate,
+			"login_user":        cfg.LoginUserTemplate,
+			"register_user":     cfg.RegisterUserTemplate,
+			"change_password":   cfg.ChangePasswordTemplate,
+			"forgot_password":   cfg.ForgotPasswordTemplate,
+			"reset_password":    cfg.ResetPasswordTemplate,
+			"send_confirmation": cfg.SendConfirmationTemplate,
+			"base":              cfg.BaseTemplate,
 		},
 	}
 }
@@ -175,4 +209,24 @@ func attribution(geo *clientinfo.GeoIP) *httpserver.Attribution {
 		return nil
 	}
 	return &httpserver.Attribution{Text: text, URL: url}
+}
+
+// newMailer returns the mail queue's worker: SMTP with MAIL_* when
+// MAIL_SERVER is set, else .eml files in ACCOUNTS_DATA_DIR/outbox.
+func newMailer(a *app) (*mail.Mailer, error) {
+	cfg := a.cfg
+	var sender mail.Sender
+	var err error
+	if cfg.MailServer == "" || cfg.MailSuppressSend {
+		sender, err = mail.NewOutbox(filepath.Join(cfg.DataDir, "outbox"), cfg.EmailSender, a.log)
+	} else {
+		sender, err = mail.NewSMTP(mail.SMTPOptions{Server: cfg.MailServer, Port: cfg.MailPort, UseTLS: cfg.MailUseTLS,
+			UseSSL: cfg.MailUseSSL, Username: cfg.MailUsername, Password: cfg.MailPassword, Timeout: cfg.MailTimeout,
+			DefaultSender: cfg.EmailSender})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return mail.New(a.db.MailQueue(), sender, mail.Options{Logger: a.log, DefaultFrom: cfg.EmailSender,
+		SendTimeout: 2 * cfg.MailTimeout}), nil
 }

@@ -109,13 +109,9 @@ func (s *Server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
 		s.apiValidation(w, r, sortErrors(errs))
 		return
 	}
-	u, err := s.register(r, values["email"], values["password"])
+	u, err := s.register(w, r, values["email"], values["password"])
 	if err != nil {
 		s.apiError(w, r, err)
-		return
-	}
-	if err := s.login(w, r, u); err != nil {
-		s.sessionError(w, r, err)
 		return
 	}
 	s.writeUser(w, r, u)

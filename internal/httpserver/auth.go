@@ -54,12 +54,27 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// register creates an active user from a sign-up form and records the
-// login that follows.
-func (s *Server) register(r *http.Request, email, password string) (*accounts.User, error) {
+// register creates an active user from a sign-up form (a blocked email
+// domain is refused), sends the welcome email and logs the user in unless
+// confirmation is required first.
+func (s *Server) register(w http.ResponseWriter, r *http.Request, email, password string) (*accounts.User, error) {
+	if err := s.opts.Service.CheckDomain(r.Context(), email); err != nil {
+		return nil, err
+	}
 	u, err := s.opts.Service.CreateUser(r.Context(), accounts.NewUser{Email: email, Password: password, Active: true})
 	if err != nil {
 		return nil, err
 	}
-	return u, s.opts.Service.TrackLogin(r.Context(), u, stateOf(r).ip)
+	loginNow, err := s.afterRegister(r, u)
+	if err != nil {
+		// The account exists: the user can ask for the email again.
+		s.opts.Logger.Error("welcome email not queued", "err", err)
+	}
+	if !loginNow {
+		return u, nil
+	}
+	if err := s.opts.Service.TrackLogin(r.Context(), u, stateOf(r).ip); err != nil {
+		return nil, err
+	}
+	return u, s.login(w, r, u)
 }

@@ -10,7 +10,9 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/clientinfo"
 	"github.com/invenio-go/accounts/internal/httpserver"
+	"github.com/invenio-go/accounts/internal/mail"
 	"github.com/invenio-go/accounts/internal/password"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/session/memstore"
@@ -41,6 +44,38 @@ type harness struct {
 	ts    *httptest.Server
 	srv   *httpserver.Server
 	clock *fakeClock
+	mail  *mail.Mailer
+	inbox string // the outbox directory the mailer writes to
+}
+
+// emails flushes the mail queue into the outbox and returns every message
+// written so far, oldest first.
+func (h *harness) emails() []mail.Message {
+	h.t.Helper()
+	for {
+		res, err := h.mail.RunOnce(context.Background())
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if res.Claimed == 0 {
+			break
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(h.inbox, "*.eml"))
+	sort.Strings(files)
+	var out []mail.Message
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		m, err := mail.Parse(b)
+		if err != nil {
+			h.t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // fakeClock is the harness' clock, shared by the server and the session
@@ -132,11 +167,18 @@ func newHarnessOn(t *testing.T, driver, dsn string, store session.Store, opts ..
 		t.Fatal(err)
 	}
 	svc.SetSessionEnder(mgr)
+	inbox := t.TempDir()
+	outbox, err := mail.NewOutbox(inbox, "no-reply@example.org", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer := mail.New(db.MailQueue(), outbox, mail.Options{DefaultFrom: "no-reply@example.org", Logger: slog.New(slog.DiscardHandler)})
 	o := httpserver.Options{
+		Mailer:  mailer,
 		Agents:  testAgents(t),
 		Service: svc, Activity: db, Sessions: mgr, Secret: []byte(testSecret), PasswordMin: 8, Now: clock.Now,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Settings: httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true, Changeable: true},
+		Settings: invenioDefaults(),
 	}
 	for _, f := range opts {
 		f(&o)
@@ -145,7 +187,8 @@ func newHarnessOn(t *testing.T, driver, dsn string, store session.Store, opts ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, svc: svc, store: store, mgr: mgr, ts: httptest.NewServer(srv), srv: srv, clock: clock}
+	h := &harness{t: t, db: db, svc: svc, store: store, mgr: mgr, ts: httptest.NewServer(srv), srv: srv, clock: clock,
+		mail: mailer, inbox: inbox}
 	t.Cleanup(h.ts.Close)
 	return h
 }
@@ -275,4 +318,12 @@ func testAgents(t *testing.T) *clientinfo.UAParser {
 		t.Fatal(agentsErr)
 	}
 	return agents
+}
+
+// invenioDefaults are the web settings as Invenio has them by default.
+func invenioDefaults() httpserver.Settings {
+	return httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true,
+		Changeable: true, Confirmable: true, Recoverable: true, LoginWithoutConfirmation: true,
+		AutoLoginAfterConfirm: true, SendRegisterEmail: true, SendPasswordChangeEmail: true,
+		SendPasswordResetNotice: true}
 }

@@ -31,6 +31,18 @@ func (s *Server) registerRoutes() {
 		s.handle("POST", s.set.RegisterURL, false, s.withState(s.handleSignup))
 	}
 
+	if s.set.Recoverable {
+		s.handle("GET", s.set.ResetURL, false, s.withState(s.handleForgotPage))
+		s.handle("POST", s.set.ResetURL, false, s.withState(s.handleForgot))
+		s.handle("GET", s.set.ResetURL+"{token}", false, http.HandlerFunc(s.handleResetNoSlash))
+		s.handle("GET", s.set.ResetURL+"{token}/", false, s.withState(s.handleResetPage))
+		s.handle("POST", s.set.ResetURL+"{token}/", false, s.withState(s.handleReset))
+	}
+	if s.set.Confirmable {
+		s.handle("GET", s.set.ConfirmURL, false, s.withState(s.handleSendConfirmationPage))
+		s.handle("POST", s.set.ConfirmURL, false, s.withState(s.handleSendConfirmation))
+		s.handle("GET", s.set.ConfirmURL+"/{token}", false, s.withState(s.handleConfirm))
+	}
 	if s.set.Changeable {
 		s.handle("GET", s.set.ChangeURL, false, s.withState(s.handleChangePasswordPage))
 		s.handle("POST", s.set.ChangeURL, false, s.withState(s.handleChangePassword))
@@ -51,6 +63,14 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/api/me", true, s.withState(s.handleAPIMe))
 	if s.set.Registerable {
 		s.handle("POST", "/api/register", true, s.withState(s.handleAPIRegister))
+	}
+	if s.set.Recoverable {
+		s.handle("POST", "/api/forgot-password", true, s.withState(s.handleAPIForgotPassword))
+		s.handle("POST", "/api/reset-password", true, s.withState(s.handleAPIResetPassword))
+	}
+	if s.set.Confirmable {
+		s.handle("POST", "/api/send-confirmation-email", true, s.withState(s.handleAPISendConfirmation))
+		s.handle("POST", "/api/confirm-email", true, s.withState(s.handleAPIConfirmEmail))
 	}
 	if s.set.Changeable {
 		s.handle("POST", "/api/change-password", true, s.withState(s.handleAPIChangePassword))

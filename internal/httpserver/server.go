@@ -37,6 +37,8 @@ type Options struct {
 	Checks   map[string]Checker // run by /readyz, by name
 	Version  string
 	Settings Settings
+	// Mailer queues the emails (welcome, confirmation, reset, notices).
+	Mailer Mailer
 	// GeoAttribution is the credit the GeoIP database requires, shown where
 	// countries are (nil without a database).
 	GeoAttribution *Attribution
@@ -67,6 +69,25 @@ type Settings struct {
 	TrustedHosts           []string // TRUSTED_HOSTS (or APP_ALLOWED_HOSTS); empty: any host
 	ProxyHops              int      // trusted X-Forwarded-For hops (WSGI_PROXIES / PROXYFIX_CONFIG x_for)
 	TemplateDir            string   // ACCOUNTS_TEMPLATE_DIR
+	// Email confirmation and password recovery.
+	Confirmable              bool              // SECURITY_CONFIRMABLE
+	Recoverable              bool              // SECURITY_RECOVERABLE
+	LoginWithoutConfirmation bool              // SECURITY_LOGIN_WITHOUT_CONFIRMATION
+	AutoLoginAfterConfirm    bool              // SECURITY_AUTO_LOGIN_AFTER_CONFIRM
+	AutoLoginAfterReset      bool              // SECURITY_AUTO_LOGIN_AFTER_RESET
+	SendRegisterEmail        bool              // SECURITY_SEND_REGISTER_EMAIL
+	SendPasswordChangeEmail  bool              // SECURITY_SEND_PASSWORD_CHANGE_EMAIL
+	SendPasswordResetNotice  bool              // SECURITY_SEND_PASSWORD_RESET_NOTICE_EMAIL
+	ConfirmWithin            time.Duration     // SECURITY_CONFIRM_EMAIL_WITHIN (30 minutes)
+	ResetWithin              time.Duration     // SECURITY_RESET_PASSWORD_WITHIN (30 minutes)
+	ConfirmURL               string            // SECURITY_CONFIRM_URL ("/confirm")
+	ResetURL                 string            // SECURITY_RESET_URL ("/lost-password/")
+	PostConfirmView          string            // SECURITY_POST_CONFIRM_VIEW (PostLoginView)
+	PostResetView            string            // SECURITY_POST_RESET_VIEW (PostLoginView)
+	BaseURL                  string            // ACCOUNTS_BASE_URL: links in emails
+	ProxyProtoHops           int               // PROXYFIX_CONFIG x_proto: trust X-Forwarded-Proto
+	EmailSender              string            // SECURITY_EMAIL_SENDER
+	Subjects                 map[string]string // by email name (SECURITY_EMAIL_SUBJECT_*)
 	// Templates maps our page names to the configured template names
 	// (SECURITY_LOGIN_USER_TEMPLATE, ...); see templates.go.
 	Templates map[string]string
@@ -83,6 +104,9 @@ type Server struct {
 	routes  []route
 	checks  sessionChecks
 	chain   http.Handler
+	emails  *emails
+	confirm *token.AccountTokens
+	reset   *token.AccountTokens
 }
 
 // New returns a server with every route registered. It fails when a
@@ -99,6 +123,11 @@ func New(opts Options) (*Server, error) {
 	if s.pages, err = loadPages(s.set); err != nil {
 		return nil, err
 	}
+	if s.emails, err = loadEmails(s.set); err != nil {
+		return nil, err
+	}
+	s.confirm = token.NewAccountTokens(opts.Secret, token.ConfirmSalt)
+	s.reset = token.NewAccountTokens(opts.Secret, token.ResetSalt)
 	s.registerRoutes()
 	s.chain = s.handler()
 	return s, nil
@@ -119,6 +148,16 @@ func withDefaults(set Settings) Settings {
 	def(&set.PostRegisterView, set.PostLoginView)
 	def(&set.ChangeURL, "/account/settings/password/")
 	def(&set.PostChangeView, set.PostLoginView)
+	def(&set.ConfirmURL, "/confirm")
+	def(&set.ResetURL, "/lost-password/")
+	def(&set.PostConfirmView, set.PostLoginView)
+	def(&set.PostResetView, set.PostLoginView)
+	if set.ConfirmWithin <= 0 {
+		set.ConfirmWithin = 30 * time.Minute
+	}
+	if set.ResetWithin <= 0 {
+		set.ResetWithin = 30 * time.Minute
+	}
 	def(&set.CookiePath, "/")
 	def(&set.SessionCookieName, "session")
 	return set

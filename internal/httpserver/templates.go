@@ -29,6 +29,9 @@ var defaultTemplates = map[string]string{
 	"logout_user":       "invenio_accounts/logout_user.html",
 	"settings_security": "invenio_accounts/settings/security.html",
 	"change_password":   "invenio_accounts/change_password.html",
+	"forgot_password":   "invenio_accounts/forgot_password.html",
+	"reset_password":    "invenio_accounts/reset_password.html",
+	"send_confirmation": "invenio_accounts/send_confirmation.html",
 }
 
 // pages holds each page parsed with the base layout.
@@ -123,6 +126,7 @@ type pageData struct {
 	Form         *form
 	URLs         pageURLs
 	Registerable bool
+	Recoverable  bool
 	LocalLogin   bool
 	PasswordMin  int
 	Sessions     []sessionView
@@ -132,7 +136,7 @@ type pageData struct {
 // Attribution is the credit a data source (the GeoIP database) requires.
 type Attribution struct{ Text, URL string }
 
-type pageURLs struct{ Login, Logout, Register, Change string }
+type pageURLs struct{ Login, Logout, Register, Change, Reset, Confirm string }
 
 // render writes a page: the session is saved (flashes popped), the template
 // rendered into a buffer, then sent with the status.
@@ -150,9 +154,9 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	data := pageData{
 		Site: s.set.SiteName, User: user, Form: f, CSRF: s.csrfToken(w, r),
-		Flashes: st.sess.PopFlashes(), Registerable: s.set.Registerable, LocalLogin: s.set.LocalLoginEnabled,
+		Flashes: st.sess.PopFlashes(), Registerable: s.set.Registerable, Recoverable: s.set.Recoverable, LocalLogin: s.set.LocalLoginEnabled,
 		URLs: pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL,
-			Change: s.set.ChangeURL},
+			Change: s.set.ChangeURL, Reset: s.set.ResetURL, Confirm: s.set.ConfirmURL},
 		PasswordMin: s.opts.PasswordMin, Attribution: s.opts.GeoAttribution,
 	}
 	if more != nil {

@@ -147,18 +147,13 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "register_user", f)
 		return
 	}
-	u, err := s.register(r, r.PostForm.Get("email"), r.PostForm.Get("password"))
-	if err != nil {
+	if _, err := s.register(w, r, r.PostForm.Get("email"), r.PostForm.Get("password")); err != nil {
 		if accounts.ErrorCode(err) == accounts.EInternal {
 			s.serverError(w, r, err)
 			return
 		}
 		setFormError(f, err)
 		s.render(w, r, http.StatusOK, "register_user", f)
-		return
-	}
-	if err := s.login(w, r, u); err != nil {
-		s.sessionError(w, r, err)
 		return
 	}
 	s.redirect(w, r, firstNonEmpty(next, s.set.PostRegisterView))

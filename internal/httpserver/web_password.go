@@ -50,7 +50,17 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, u *accou
 	if err := s.opts.Service.ChangePassword(r.Context(), u, current, next); err != nil {
 		return err
 	}
-	return s.revokeOtherSessions(w, r, u.ID)
+	if err := s.revokeOtherSessions(w, r, u.ID); err != nil {
+		return err
+	}
+	if !s.set.SendPasswordChangeEmail {
+		return nil
+	}
+	d := emailData{}
+	if s.set.Recoverable {
+		d.Link = s.externalURL(r, s.set.ResetURL)
+	}
+	return s.sendEmail(r.Context(), emailChangeNotice, u.Email, d)
 }
 
 // handleAPIChangePassword handles "POST /api/change-password".

@@ -1,0 +1,135 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	htmltemplate "html/template"
+	"net/http"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/invenio-go/accounts/internal/mail"
+)
+
+// Mailer queues emails (mail.Mailer): sending never makes a request wait
+// on the mail server.
+type Mailer interface {
+	Enqueue(ctx context.Context, m mail.Message) error
+}
+
+// The emails of Flask-Security, by template name.
+const (
+	emailWelcome      = "welcome"
+	emailConfirmation = "confirmation_instructions"
+	emailReset        = "reset_instructions"
+	emailResetNotice  = "reset_notice"
+	emailChangeNotice = "change_notice"
+)
+
+// defaultSubjects are Flask-Security's (SECURITY_EMAIL_SUBJECT_*).
+var defaultSubjects = map[string]string{
+	emailWelcome:      "Welcome",
+	emailConfirmation: "Please confirm your email",
+	emailReset:        "Password reset instructions",
+	emailResetNotice:  "Your password has been reset",
+	emailChangeNotice: "Your password has been changed",
+}
+
+// emails holds each email's text and HTML templates
+// (security/email/<name>.txt and .html, overridable like the pages).
+type emails struct {
+	text map[string]*texttemplate.Template
+	html map[string]*htmltemplate.Template
+}
+
+func loadEmails(set Settings) (*emails, error) {
+	e := &emails{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	for name := range defaultSubjects {
+		txt, err := readTemplate(set.TemplateDir, "security/email/"+name+".txt")
+		if err != nil {
+			return nil, err
+		}
+		if e.text[name], err = texttemplate.New(name).Parse(txt); err != nil {
+			return nil, fmt.Errorf("email template %s.txt: %w", name, err)
+		}
+		html, err := readTemplate(set.TemplateDir, "security/email/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		if e.html[name], err = htmltemplate.New(name).Parse(html); err != nil {
+			return nil, fmt.Errorf("email template %s.html: %w", name, err)
+		}
+	}
+	return e, nil
+}
+
+// emailData is what an email template gets.
+type emailData struct {
+	Site   string
+	Email  string
+	Link   string // the confirmation or reset link, if any
+	Within string // how long the link works, e.g. "30 minutes"
+}
+
+// sendEmail renders an email and queues it.
+func (s *Server) sendEmail(ctx context.Context, name, to string, d emailData) error {
+	if s.opts.Mailer == nil {
+		return fmt.Errorf("send %s email: no mailer configured", name)
+	}
+	d.Site, d.Email = s.set.SiteName, to
+	var txt, html bytes.Buffer
+	if err := s.emails.text[name].Execute(&txt, d); err != nil {
+		return fmt.Errorf("render %s.txt: %w", name, err)
+	}
+	if err := s.emails.html[name].Execute(&html, d); err != nil {
+		return fmt.Errorf("render %s.html: %w", name, err)
+	}
+	subject := s.set.Subjects[name]
+	if subject == "" {
+		subject = defaultSubjects[name]
+	}
+	return s.opts.Mailer.Enqueue(ctx, mail.Message{To: []string{to}, From: s.set.EmailSender,
+		Subject: subject, Text: txt.String(), HTML: html.String()})
+}
+
+// externalURL makes an absolute link for an email: from ACCOUNTS_BASE_URL
+// when set, else from the request's host (which passed TRUSTED_HOSTS) and
+// scheme; never from a host nobody vouched for when TRUSTED_HOSTS is set.
+func (s *Server) externalURL(r *http.Request, path string) string {
+	if s.set.BaseURL != "" {
+		return strings.TrimSuffix(s.set.BaseURL, "/") + path
+	}
+	scheme := "http"
+	if r.TLS != nil || (s.set.ProxyProtoHops > 0 && lastForwardedProto(r) == "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
+
+func lastForwardedProto(r *http.Request) string {
+	v := r.Header.Get("X-Forwarded-Proto")
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	return strings.ToLower(strings.TrimSpace(v))
+}
+
+// humanDuration writes a duration as Flask-Security's "<n> <unit>" forms.
+func humanDuration(d time.Duration) string {
+	units := []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}}
+	for _, u := range units {
+		if d >= u.d && d%u.d == 0 {
+			n := int64(d / u.d)
+			if n == 1 {
+				return "1 " + u.name
+			}
+			return fmt.Sprintf("%d %ss", n, u.name)
+		}
+	}
+	return d.String()
+}

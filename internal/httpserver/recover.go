@@ -1,0 +1,78 @@
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/token"
+)
+
+// The links of the emails: Invenio's routes.
+func (s *Server) confirmLink(r *http.Request, tok string) string {
+	return s.externalURL(r, s.set.ConfirmURL+"/"+url.PathEscape(tok))
+}
+
+func (s *Server) resetLink(r *http.Request, tok string) string {
+	return s.externalURL(r, s.set.ResetURL+url.PathEscape(tok)+"/")
+}
+
+// sendConfirmation mails confirmation instructions (or, after sign-up, the
+// welcome email with the link).
+func (s *Server) sendConfirmation(r *http.Request, u *accounts.User, name string) error {
+	tok, err := s.confirm.Make(u.ID, u.Email, s.opts.Now())
+	if err != nil {
+		return err
+	}
+	return s.sendEmail(r.Context(), name, u.Email, emailData{Link: s.confirmLink(r, tok), Within: humanDuration(s.set.ConfirmWithin)})
+}
+
+// sendResetInstructions mails a reset link bound to the current password
+// hash (so it works once).
+func (s *Server) sendResetInstructions(r *http.Request, u *accounts.User) error {
+	tok, err := s.reset.Make(u.ID, deref(u.Password), s.opts.Now())
+	if err != nil {
+		return err
+	}
+	return s.sendEmail(r.Context(), emailReset, u.Email, emailData{Link: s.resetLink(r, tok), Within: humanDuration(s.set.ResetWithin)})
+}
+
+// afterRegister sends the welcome email (with the confirmation link when
+// confirmation is on) and says whether the new user may be logged in.
+func (s *Server) afterRegister(r *http.Request, u *accounts.User) (loginNow bool, err error) {
+	if s.set.SendRegisterEmail {
+		if s.set.Confirmable {
+			err = s.sendConfirmation(r, u, emailWelcome)
+			stateOf(r).sess.AddFlash("success", accounts.MsgConfirmRegistration(u.Email))
+		} else {
+			err = s.sendEmail(r.Context(), emailWelcome, u.Email, emailData{})
+		}
+	}
+	return !s.set.Confirmable || s.set.LoginWithoutConfirmation, err
+}
+
+// tokenUser reads a token and loads its user, checking that the token was
+// bound to data(user). The user is returned with an expired token too.
+func (s *Server) tokenUser(ctx context.Context, at *token.AccountTokens, tok string, within time.Duration, data func(*accounts.User) string) (*accounts.User, bool, error) {
+	claim, err := at.Read(tok, within, s.opts.Now())
+	expired := errors.Is(err, token.ErrExpired)
+	if err != nil && !expired {
+		return nil, false, errInvalidToken
+	}
+	u, err := s.opts.Service.FindUser(ctx, accounts.UserRef(itoa(claim.UserID)))
+	if accounts.ErrorCode(err) == accounts.ENotFound {
+		return nil, false, errInvalidToken
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !claim.Matches(data(u)) {
+		return nil, false, errInvalidToken
+	}
+	return u, expired, nil
+}
+
+var errInvalidToken = errors.New("invalid token")

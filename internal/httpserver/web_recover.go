@@ -1,0 +1,252 @@
+package httpserver
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/invenio-go/accounts/internal/accounts"
+)
+
+// handleForgotPage handles "GET /lost-password/".
+func (s *Server) handleForgotPage(w http.ResponseWriter, r *http.Request) {
+	if s.anonymousOnly(w, r) {
+		return
+	}
+	s.render(w, r, http.StatusOK, "forgot_password", &form{})
+}
+
+// handleForgot handles "POST /lost-password/": the same answer whether or
+// not the address has an account (Invenio says "Specified user does not
+// exist"); the instructions go only to an existing, active account.
+func (s *Server) handleForgot(w http.ResponseWriter, r *http.Request) {
+	if s.anonymousOnly(w, r) {
+		return
+	}
+	f := postedForm(r, "email")
+	if s.formCSRFFailed(w, r, "forgot_password", f) {
+		return
+	}
+	email, _, err := accounts.NormalizeEmail(f.Value("email"))
+	if err != nil {
+		setFormError(f, err)
+		s.render(w, r, http.StatusOK, "forgot_password", f)
+		return
+	}
+	if err := s.forgot(r, email); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	stateOf(r).sess.AddFlash("info", accounts.MsgResetRequest(email))
+	s.render(w, r, http.StatusOK, "forgot_password", &form{})
+}
+
+// forgot sends reset instructions when the address has an active account
+// with a password.
+func (s *Server) forgot(r *http.Request, email string) error {
+	u, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(email))
+	if accounts.ErrorCode(err) == accounts.ENotFound {
+		return nil
+	}
+	if err != nil || !u.Active || !u.HasPassword() {
+		return err
+	}
+	return s.sendResetInstructions(r, u)
+}
+
+// handleResetNoSlash handles "GET /lost-password/{token}": Invenio's
+// link without the slash.
+func (s *Server) handleResetNoSlash(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+}
+
+// resetUser checks the reset token of the URL. On failure it flashes
+// Invenio's message (sending new instructions for an expired token) and
+// redirects to the forgot-password page, returning nil.
+func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) *accounts.User {
+	u, expired, err := s.tokenUser(r.Context(), s.reset, r.PathValue("token"), s.set.ResetWithin,
+		func(u *accounts.User) string { return deref(u.Password) })
+	st := stateOf(r)
+	switch {
+	case err == errInvalidToken:
+		st.sess.AddFlash("error", accounts.MsgInvalidResetToken)
+	case err != nil:
+		s.serverError(w, r, err)
+		return nil
+	case expired:
+		if err := s.sendResetInstructions(r, u); err != nil {
+			s.serverError(w, r, err)
+			return nil
+		}
+		st.sess.AddFlash("error", accounts.MsgResetExpired(humanDuration(s.set.ResetWithin), u.Email))
+	default:
+		return u
+	}
+	s.redirect(w, r, s.set.ResetURL)
+	return nil
+}
+
+// handleResetPage handles "GET /lost-password/{token}/".
+func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) {
+	if s.anonymousOnly(w, r) || s.resetUser(w, r) == nil {
+		return
+	}
+	s.render(w, r, http.StatusOK, "reset_password", &form{})
+}
+
+// handleReset handles "POST /lost-password/{token}/": the new password
+// (the whole policy applies), every session of the user ends, the reset
+// notice is sent; the user is logged in only with
+// SECURITY_AUTO_LOGIN_AFTER_RESET.
+func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
+	if s.anonymousOnly(w, r) {
+		return
+	}
+	u := s.resetUser(w, r)
+	if u == nil {
+		return
+	}
+	f := postedForm(r)
+	if s.formCSRFFailed(w, r, "reset_password", f) {
+		return
+	}
+	pw := r.PostForm.Get("password")
+	if pw != r.PostForm.Get("password_confirm") {
+		f.Errors["password_confirm"] = accounts.MsgRetypePasswordMismatch
+		s.render(w, r, http.StatusOK, "reset_password", f)
+		return
+	}
+	msg, err := s.resetPassword(w, r, u, pw)
+	if err != nil {
+		if accounts.ErrorCode(err) == accounts.EInternal {
+			s.serverError(w, r, err)
+			return
+		}
+		setFormError(f, err)
+		s.render(w, r, http.StatusOK, "reset_password", f)
+		return
+	}
+	stateOf(r).sess.AddFlash("success", msg)
+	to := s.set.PostResetView
+	if !s.set.AutoLoginAfterReset {
+		to = s.set.LoginURL
+	}
+	s.redirect(w, r, to)
+}
+
+// resetPassword sets the password, ends every session, sends the notice and
+// logs in when configured; it returns the message to show.
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, u *accounts.User, pw string) (string, error) {
+	if err := s.opts.Service.ResetPassword(r.Context(), u, pw); err != nil {
+		return "", err
+	}
+	if s.set.SendPasswordResetNotice {
+		if err := s.sendEmail(r.Context(), emailResetNotice, u.Email, emailData{}); err != nil {
+			return "", err
+		}
+	}
+	if !s.set.AutoLoginAfterReset {
+		return accounts.MsgPasswordResetNoLogin, nil
+	}
+	if err := s.login(w, r, u); err != nil {
+		return "", err
+	}
+	return accounts.MsgPasswordReset, nil
+}
+
+// handleSendConfirmationPage handles "GET /confirm" (?email= pre-fills).
+func (s *Server) handleSendConfirmationPage(w http.ResponseWriter, r *http.Request) {
+	f := &form{Values: map[string]string{"email": strings.TrimSpace(r.URL.Query().Get("email"))}}
+	s.render(w, r, http.StatusOK, "send_confirmation", f)
+}
+
+// handleSendConfirmation handles "POST /confirm": instructions go to an
+// existing unconfirmed account; the answer is the same for any address.
+func (s *Server) handleSendConfirmation(w http.ResponseWriter, r *http.Request) {
+	f := postedForm(r, "email")
+	if s.formCSRFFailed(w, r, "send_confirmation", f) {
+		return
+	}
+	email, _, err := accounts.NormalizeEmail(f.Value("email"))
+	if err != nil {
+		setFormError(f, err)
+		s.render(w, r, http.StatusOK, "send_confirmation", f)
+		return
+	}
+	if err := s.resendConfirmation(r, email); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	stateOf(r).sess.AddFlash("info", accounts.MsgConfirmationRequest(email))
+	s.render(w, r, http.StatusOK, "send_confirmation", &form{})
+}
+
+func (s *Server) resendConfirmation(r *http.Request, email string) error {
+	u, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(email))
+	if accounts.ErrorCode(err) == accounts.ENotFound {
+		return nil
+	}
+	if err != nil || u.ConfirmedAt != nil {
+		return err
+	}
+	return s.sendConfirmation(r, u, emailConfirmation)
+}
+
+// handleConfirm handles "GET /confirm/{token}": confirms directly, as
+// Invenio does, and logs the user in (SECURITY_AUTO_LOGIN_AFTER_CONFIRM).
+func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
+	st := stateOf(r)
+	u, msg, err := s.confirmToken(r, r.PathValue("token"), true)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if u == nil {
+		st.sess.AddFlash("error", msg)
+		s.redirect(w, r, s.set.ConfirmURL)
+		return
+	}
+	st.sess.AddFlash("success", msg)
+	to := s.set.PostConfirmView
+	if s.set.AutoLoginAfterConfirm && u.Active {
+		if cur, _ := s.currentUser(r); cur == nil || cur.ID != u.ID {
+			if err := s.login(w, r, u); err != nil {
+				s.sessionError(w, r, err)
+				return
+			}
+		}
+	} else {
+		to = s.set.LoginURL
+	}
+	s.redirect(w, r, to)
+}
+
+// confirmToken applies a confirmation token. It returns the confirmed user
+// and EMAIL_CONFIRMED, or nil and the message of the failure (invalid,
+// already confirmed, expired: new instructions are sent when resend).
+func (s *Server) confirmToken(r *http.Request, tok string, resend bool) (*accounts.User, string, error) {
+	u, expired, err := s.tokenUser(r.Context(), s.confirm, tok, s.set.ConfirmWithin,
+		func(u *accounts.User) string { return u.Email })
+	switch {
+	case err == errInvalidToken:
+		return nil, accounts.MsgInvalidConfirmToken, nil
+	case err != nil:
+		return nil, "", err
+	case u.ConfirmedAt != nil:
+		return nil, accounts.MsgAlreadyConfirmed, nil
+	case expired:
+		if resend {
+			if err := s.sendConfirmation(r, u, emailConfirmation); err != nil {
+				return nil, "", err
+			}
+		}
+		return nil, accounts.MsgConfirmationExpired(humanDuration(s.set.ConfirmWithin), u.Email), nil
+	}
+	if _, err := s.opts.Service.Confirm(r.Context(), u); err != nil {
+		return nil, "", err
+	}
+	fresh, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(itoa(u.ID)))
+	if err != nil {
+		return nil, "", err
+	}
+	return fresh, accounts.MsgEmailConfirmed, nil
+}
