@@ -15,6 +15,8 @@ import (
 	"github.com/invenio-go/accounts/internal/httpserver"
 	"github.com/invenio-go/accounts/internal/jobs"
 	"github.com/invenio-go/accounts/internal/mail"
+	"github.com/invenio-go/accounts/internal/ratelimit"
+	"github.com/invenio-go/accounts/internal/ratelimit/storage"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/session/memstore"
 	"github.com/invenio-go/accounts/internal/session/redisstore"
@@ -73,8 +75,16 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return err
 	}
 	go mailer.Run(ctx)
+	limiter, err := newLimiter(a.cfg)
+	if err != nil {
+		return err
+	}
+	if limiter != nil {
+		defer limiter.Close()
+	}
 	srv, err := httpserver.New(httpserver.Options{
-		Agents: agents, Geo: geo, GeoAttribution: attribution(geo), Mailer: mailer,
+		Limiter: limiterOrNil(limiter),
+		Agents:  agents, Geo: geo, GeoAttribution: attribution(geo), Mailer: mailer,
 		Service: a.svc, Activity: a.db, Sessions: mgr, Secret: []byte(a.cfg.SecretKey),
 		Logger: a.log, Version: version(), Checks: checks, Settings: webSettings(a.cfg),
 		PasswordMin: a.cfg.PasswordLengthMin,
@@ -182,7 +192,14 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		PostResetView:            cfg.PostResetView,
 		BaseURL:                  cfg.BaseURL,
 		ProxyProtoHops:           cfg.ProxyFixXProto,
-		EmailSender:              cfg.EmailSender,
+		EndpointLimits:           endpointLimits(cfg.RatelimitPerEndpoint),
+		LoginAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.LoginRatelimit),
+			Prefix: cfg.LoginRatelimitKeyPrefix, Message: cfg.LoginRatelimitMsg},
+		ForgotAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.ForgotPasswordEmailRatelimit),
+			Prefix: cfg.ForgotPasswordEmailRatelimitKeyPrefix, Message: cfg.ForgotPasswordEmailRatelimitMsg},
+		SendConfirmationAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.SendConfirmationRatelimit),
+			Prefix: cfg.SendConfirmationRatelimitKeyPrefix, Message: cfg.SendConfirmationRatelimitMsg},
+		EmailSender: cfg.EmailSender,
 		Subjects: map[string]string{
 			"welcome":                   cfg.EmailSubjectRegister,
 			"confirmation_instructions": cfg.EmailSubjectConfirm,
@@ -229,4 +246,49 @@ func newMailer(a *app) (*mail.Mailer, error) {
 	}
 	return mail.New(a.db.MailQueue(), sender, mail.Options{Logger: a.log, DefaultFrom: cfg.EmailSender,
 		SendTimeout: 2 * cfg.MailTimeout}), nil
+}
+
+// newLimiter returns the rate limiter: RATELIMIT_STORAGE_URI, else the
+// session Redis when there is one, else memory; nil when
+// RATELIMIT_ENABLED is false.
+func newLimiter(cfg *config.Config) (storage.Limiter, error) {
+	if !cfg.RatelimitEnabled {
+		return nil, nil
+	}
+	uri := cfg.RatelimitStorageURI
+	if uri == "" {
+		uri = cfg.SessionRedisURL
+	}
+	if uri == "" {
+		uri = "memory://"
+	}
+	l, err := storage.FromURI(uri, storage.Options{})
+	if err != nil {
+		return nil, &usageError{fmt.Sprintf("RATELIMIT_STORAGE_URI: %v", err)}
+	}
+	return l, nil
+}
+
+// limiterOrNil keeps a nil limiter a nil interface.
+func limiterOrNil(l storage.Limiter) ratelimit.Limiter {
+	if l == nil {
+		return nil
+	}
+	return l
+}
+
+func limits(in []config.Limit) []ratelimit.Limit {
+	out := make([]ratelimit.Limit, len(in))
+	for i, l := range in {
+		out[i] = ratelimit.Limit(l)
+	}
+	return out
+}
+
+func endpointLimits(in map[string][]config.Limit) map[string][]ratelimit.Limit {
+	out := make(map[string][]ratelimit.Limit, len(in))
+	for k, v := range in {
+		out[k] = limits(v)
+	}
+	return out
 }

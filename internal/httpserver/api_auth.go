@@ -46,6 +46,10 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 		s.apiValidation(w, r, sortErrors(errs))
 		return
 	}
+	if l := s.loginLimited(r, values["email"]); l != nil {
+		s.apiLimited(w, r, l)
+		return
+	}
 	u, err := s.opts.Service.Authenticate(r.Context(), accounts.LoginAttempt{
 		Email: values["email"], Password: values["password"], IP: stateOf(r).ip})
 	if err != nil {
@@ -107,6 +111,10 @@ func (s *Server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
 	errs = validEmailField(values, require(values, errs, "email", "password"))
 	if len(errs) > 0 {
 		s.apiValidation(w, r, sortErrors(errs))
+		return
+	}
+	if l := s.checkClient(r, endpointRegister); l != nil {
+		s.apiLimited(w, r, l)
 		return
 	}
 	u, err := s.register(w, r, values["email"], values["password"])

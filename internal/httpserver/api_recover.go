@@ -23,6 +23,10 @@ func (s *Server) handleAPIForgotPassword(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	email, _, _ := accounts.NormalizeEmail(values["email"])
+	if l := s.forgotLimited(r, email); l != nil {
+		s.apiLimited(w, r, l)
+		return
+	}
 	if err := s.forgot(r, email); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -42,6 +46,10 @@ func (s *Server) handleAPIResetPassword(w http.ResponseWriter, r *http.Request) 
 	}
 	if errs = require(values, errs, "token", "password"); len(errs) > 0 {
 		s.apiValidation(w, r, sortErrors(errs))
+		return
+	}
+	if l := s.checkClient(r, endpointReset); l != nil {
+		s.apiLimited(w, r, l)
 		return
 	}
 	u, expired, err := s.tokenUser(r.Context(), s.reset, values["token"], s.set.ResetWithin,
@@ -97,6 +105,10 @@ func (s *Server) handleAPISendConfirmation(w http.ResponseWriter, r *http.Reques
 		return
 	case u.ConfirmedAt != nil:
 		s.apiAbort(w, r, http.StatusBadRequest, accounts.MsgAlreadyConfirmed)
+		return
+	}
+	if l := s.checkAccount(r, s.set.SendConfirmationAccountLimit, u.Email); l != nil {
+		s.apiLimited(w, r, l)
 		return
 	}
 	if err := s.sendConfirmation(r, u, emailConfirmation); err != nil {

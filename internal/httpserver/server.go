@@ -14,6 +14,7 @@ import (
 
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/clientinfo"
+	"github.com/invenio-go/accounts/internal/ratelimit"
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/token"
 )
@@ -37,6 +38,9 @@ type Options struct {
 	Checks   map[string]Checker // run by /readyz, by name
 	Version  string
 	Settings Settings
+	// Limiter counts attempts for the rate limits; nil: no limits
+	// (RATELIMIT_ENABLED=false).
+	Limiter ratelimit.Limiter
 	// Mailer queues the emails (welcome, confirmation, reset, notices).
 	Mailer Mailer
 	// GeoAttribution is the credit the GeoIP database requires, shown where
@@ -88,6 +92,12 @@ type Settings struct {
 	ProxyProtoHops           int               // PROXYFIX_CONFIG x_proto: trust X-Forwarded-Proto
 	EmailSender              string            // SECURITY_EMAIL_SENDER
 	Subjects                 map[string]string // by email name (SECURITY_EMAIL_SUBJECT_*)
+	// Rate limits: per client address by Invenio endpoint name, and per
+	// account.
+	EndpointLimits               map[string][]ratelimit.Limit
+	LoginAccountLimit            AccountLimit
+	ForgotAccountLimit           AccountLimit
+	SendConfirmationAccountLimit AccountLimit
 	// Templates maps our page names to the configured template names
 	// (SECURITY_LOGIN_USER_TEMPLATE, ...); see templates.go.
 	Templates map[string]string

@@ -61,6 +61,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "login_user", f)
 		return
 	}
+	if l := s.loginLimited(r, r.PostForm.Get("email")); l != nil {
+		s.pageLimited(w, r, "login_user", f, l)
+		return
+	}
 	u, err := s.opts.Service.Authenticate(r.Context(), accounts.LoginAttempt{
 		Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"), IP: stateOf(r).ip})
 	if err != nil {
@@ -145,6 +149,10 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 	next, ok := formNext(r, f)
 	if !ok {
 		s.render(w, r, http.StatusOK, "register_user", f)
+		return
+	}
+	if l := s.checkClient(r, endpointRegister); l != nil {
+		s.pageLimited(w, r, "register_user", f, l)
 		return
 	}
 	if _, err := s.register(w, r, r.PostForm.Get("email"), r.PostForm.Get("password")); err != nil {

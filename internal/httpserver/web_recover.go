@@ -32,6 +32,10 @@ func (s *Server) handleForgot(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "forgot_password", f)
 		return
 	}
+	if l := s.forgotLimited(r, email); l != nil {
+		s.pageLimited(w, r, "forgot_password", f, l)
+		return
+	}
 	if err := s.forgot(r, email); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -109,6 +113,10 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	if s.formCSRFFailed(w, r, "reset_password", f) {
 		return
 	}
+	if l := s.checkClient(r, endpointReset); l != nil {
+		s.pageLimited(w, r, "reset_password", f, l)
+		return
+	}
 	pw := r.PostForm.Get("password")
 	if pw != r.PostForm.Get("password_confirm") {
 		f.Errors["password_confirm"] = accounts.MsgRetypePasswordMismatch
@@ -170,6 +178,10 @@ func (s *Server) handleSendConfirmation(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		setFormError(f, err)
 		s.render(w, r, http.StatusOK, "send_confirmation", f)
+		return
+	}
+	if l := s.checkAccount(r, s.set.SendConfirmationAccountLimit, email); l != nil {
+		s.pageLimited(w, r, "send_confirmation", f, l)
 		return
 	}
 	if err := s.resendConfirmation(r, email); err != nil {

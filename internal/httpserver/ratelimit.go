@@ -1,0 +1,101 @@
+package httpserver
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/invenio-go/accounts/internal/ratelimit"
+)
+
+// Rate limits: Invenio's per-endpoint limits per client address
+// (RATELIMIT_PER_ENDPOINT, by Flask endpoint name) and its per-account
+// limits (ACCOUNTS_*_RATELIMIT), counted in the Limiter (memory, or Redis
+// shared by all nodes).
+const (
+	endpointLogin    = "security.login"
+	endpointRegister = "security.register"
+	endpointForgot   = "security.forgot_password"
+	endpointReset    = "security.reset_password"
+	msgTooMany       = "Too many requests. Please try again later."
+)
+
+// AccountLimit is a per-account limit with its key prefix and message.
+type AccountLimit struct {
+	Limits  []ratelimit.Limit
+	Prefix  string
+	Message string
+}
+
+// limit is a refused attempt: the message and when to try again.
+type limit struct {
+	message    string
+	retryAfter time.Duration
+}
+
+// checkClient counts an attempt of the client at an endpoint. It returns
+// nil when allowed. A limiter that fails lets the attempt through (and
+// logs): a broken Redis must not lock everybody out.
+func (s *Server) checkClient(r *http.Request, endpoint string) *limit {
+	return s.check(r, ratelimit.ClientKey(endpoint, stateOf(r).ip), s.set.EndpointLimits[endpoint], msgTooMany)
+}
+
+// checkAccount counts an attempt on an account (by email).
+func (s *Server) checkAccount(r *http.Request, al AccountLimit, email string) *limit {
+	if email == "" {
+		return nil
+	}
+	return s.check(r, ratelimit.AccountKey(al.Prefix, email), al.Limits, al.Message)
+}
+
+func (s *Server) check(r *http.Request, key string, limits []ratelimit.Limit, msg string) *limit {
+	if s.opts.Limiter == nil || len(limits) == 0 {
+		return nil
+	}
+	d, err := s.opts.Limiter.Allow(r.Context(), key, limits)
+	if err != nil {
+		s.opts.Logger.Error("rate limiter unavailable; attempt allowed", "err", err)
+		return nil
+	}
+	if d.Allowed {
+		return nil
+	}
+	return &limit{message: msg, retryAfter: d.RetryAfter}
+}
+
+// setRetryAfter sets Retry-After in whole seconds, rounded up.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+}
+
+// apiLimited answers 429 with Retry-After.
+func (s *Server) apiLimited(w http.ResponseWriter, r *http.Request, l *limit) {
+	setRetryAfter(w, l.retryAfter)
+	s.apiAbort(w, r, http.StatusTooManyRequests, l.message)
+}
+
+// pageLimited re-renders a form with the limit's message, 429.
+func (s *Server) pageLimited(w http.ResponseWriter, r *http.Request, page string, f *form, l *limit) {
+	setRetryAfter(w, l.retryAfter)
+	f.Error = l.message
+	s.render(w, r, http.StatusTooManyRequests, page, f)
+}
+
+// loginLimited checks the client's and the account's login limits (the
+// account one before the password is verified, as Invenio does).
+func (s *Server) loginLimited(r *http.Request, email string) *limit {
+	if l := s.checkClient(r, endpointLogin); l != nil {
+		return l
+	}
+	return s.checkAccount(r, s.set.LoginAccountLimit, email)
+}
+
+// forgotLimited checks the client's and the account's forgot-password
+// limits.
+func (s *Server) forgotLimited(r *http.Request, email string) *limit {
+	if l := s.checkClient(r, endpointForgot); l != nil {
+		return l
+	}
+	return s.checkAccount(r, s.set.ForgotAccountLimit, email)
+}
