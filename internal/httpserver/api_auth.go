@@ -103,7 +103,7 @@ func (s *Server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
 	if s.alreadyAuthenticated(w, r) {
 		return
 	}
-	values, errs, err := decodeBody(w, r, "email", "password")
+	values, errs, err := decodeBody(w, r, "email", "password", recaptchaField)
 	if err != nil {
 		s.bodyError(w, r, err)
 		return
@@ -115,6 +115,10 @@ func (s *Server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	if l := s.checkClient(r, endpointRegister); l != nil {
 		s.apiLimited(w, r, l)
+		return
+	}
+	if msg := s.verifyRecaptcha(r.Context(), values[recaptchaField], stateOf(r).ip); msg != "" {
+		s.apiValidation(w, r, []fieldError{{recaptchaField, msg}})
 		return
 	}
 	u, err := s.register(w, r, values["email"], values["password"])

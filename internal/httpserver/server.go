@@ -92,6 +92,10 @@ type Settings struct {
 	ProxyProtoHops           int               // PROXYFIX_CONFIG x_proto: trust X-Forwarded-Proto
 	EmailSender              string            // SECURITY_EMAIL_SENDER
 	Subjects                 map[string]string // by email name (SECURITY_EMAIL_SUBJECT_*)
+	// reCAPTCHA on sign-up when both keys are set.
+	RecaptchaPublicKey  string // RECAPTCHA_PUBLIC_KEY
+	RecaptchaPrivateKey string // RECAPTCHA_PRIVATE_KEY
+	RecaptchaVerifyURL  string // RECAPTCHA_VERIFY_URL
 	// Rate limits: per client address by Invenio endpoint name, and per
 	// account.
 	EndpointLimits               map[string][]ratelimit.Limit

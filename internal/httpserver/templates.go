@@ -130,6 +130,7 @@ type pageData struct {
 	LocalLogin   bool
 	PasswordMin  int
 	Sessions     []sessionView
+	RecaptchaKey string // the site key, when sign-up shows the widget
 	Attribution  *Attribution
 }
 
@@ -158,6 +159,9 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 		URLs: pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL,
 			Change: s.set.ChangeURL, Reset: s.set.ResetURL, Confirm: s.set.ConfirmURL},
 		PasswordMin: s.opts.PasswordMin, Attribution: s.opts.GeoAttribution,
+	}
+	if page == "register_user" {
+		s.recaptchaPage(w, &data)
 	}
 	if more != nil {
 		more(&data)

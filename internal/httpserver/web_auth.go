@@ -135,6 +135,15 @@ func (s *Server) handleSignupPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "register_user", f)
 }
 
+// recaptchaPage adds the widget's key and allows Google's script and frame
+// on a page that shows it.
+func (s *Server) recaptchaPage(w http.ResponseWriter, d *pageData) {
+	if s.recaptchaOn() {
+		d.RecaptchaKey = s.set.RecaptchaPublicKey
+		w.Header().Set("Content-Security-Policy", recaptchaCSP)
+	}
+}
+
 // handleSignup handles "POST /signup/": Flask-Security's
 // ConfirmRegisterForm; the new user is active and logged in
 // (SECURITY_LOGIN_WITHOUT_CONFIRMATION).
@@ -153,6 +162,11 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 	}
 	if l := s.checkClient(r, endpointRegister); l != nil {
 		s.pageLimited(w, r, "register_user", f, l)
+		return
+	}
+	if msg := s.verifyRecaptcha(r.Context(), r.PostForm.Get(recaptchaField), stateOf(r).ip); msg != "" {
+		f.Errors[recaptchaField] = msg
+		s.render(w, r, http.StatusOK, "register_user", f)
 		return
 	}
 	if _, err := s.register(w, r, r.PostForm.Get("email"), r.PostForm.Get("password")); err != nil {
