@@ -75,6 +75,10 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return err
 	}
 	go mailer.Run(ctx)
+	metrics := newMetrics(a, mailer)
+	if err := serveMetrics(ctx, a, metrics); err != nil {
+		return fmt.Errorf("ACCOUNTS_METRICS_ADDR: %w", err)
+	}
 	limiter, err := newLimiter(a.cfg)
 	if err != nil {
 		return err
@@ -83,8 +87,8 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		defer limiter.Close()
 	}
 	srv, err := httpserver.New(httpserver.Options{
-		Limiter: limiterOrNil(limiter),
-		Agents:  agents, Geo: geo, GeoAttribution: attribution(geo), Mailer: mailer,
+		Limiter: limiterOrNil(limiter), Metrics: metrics,
+		Agents: agents, Geo: geo, GeoAttribution: attribution(geo), Mailer: mailer,
 		Service: a.svc, Activity: a.db, Sessions: mgr, Secret: []byte(a.cfg.SecretKey),
 		Logger: a.log, Version: version(), Checks: checks, Settings: webSettings(a.cfg),
 		PasswordMin: a.cfg.PasswordLengthMin,
@@ -93,7 +97,8 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return err
 	}
 	runner := jobs.New(a.db, mgr, jobs.Options{SessionLifetime: a.cfg.PermanentSessionLifetime,
-		Retention: a.cfg.RetentionPeriod, Logger: a.log})
+		Retention: a.cfg.RetentionPeriod, Logger: a.log,
+		Done: func(res jobs.Result, err error) { metrics.JobRun(res.Job, res.Rows, res.Duration, err) }})
 	runner.Schedule(ctx, map[string]time.Duration{
 		jobs.CleanSessions:      a.cfg.ScheduleCleanSessions,
 		jobs.DeleteIPs:          a.cfg.ScheduleDeleteIPs,

@@ -119,3 +119,38 @@ func TestServeRefusesMissingSecretKey(t *testing.T) {
 		t.Errorf("serve without SECRET_KEY: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestServeMetricsOnTheirOwnListener: /metrics answers on
+// ACCOUNTS_METRICS_ADDR with the service's metrics, and not on the public
+// address.
+func TestServeMetricsOnTheirOwnListener(t *testing.T) {
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	environ := []string{"ACCOUNTS_DATA_DIR=" + t.TempDir(), "ACCOUNTS_LOG_LEVEL=error", "ACCOUNTS_METRICS_ADDR=" + metricsAddr}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--dev", "--addr", addr}, environ, strings.NewReader(""), &stdout, &stderr) }()
+	waitReady(t, "http://"+addr+"/readyz", done, &stderr)
+	if resp, err := http.Get("http://" + addr + "/login/"); err == nil {
+		resp.Body.Close()
+	}
+	if resp, err := http.Get("http://" + addr + "/metrics"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("/metrics on the public address: %v %v", resp, err)
+	}
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`accounts_http_requests_total{code="200",method="GET",route="GET /login/{$}"}`,
+		"accounts_sessions_active 0", "accounts_hash_pool_running", `accounts_mail_queue_depth{state="queued"}`,
+		`accounts_logins_total{outcome="success"} 0`, "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	cancel()
+	<-done
+}

@@ -23,7 +23,7 @@ func serviceKeys() []Key {
 		boolKey("ACCOUNTS_DEV", "false", "Development mode (`--dev`): relaxed SECRET_KEY policy, cookies without Secure, text logs.", func(c *Config) *bool { return &c.Dev }),
 		strKey("ACCOUNTS_CONFIG", "", "TOML file to read (`--config`); environment only.", func(c *Config) *string { return &c.ConfigFile }),
 		custom("ACCOUNTS_BASE_URL", String, "", "Public URL of the service (`https://host[/prefix]`); links in emails are built from it.", setBaseURL),
-		custom("ACCOUNTS_METRICS_ADDR", String, "", "Separate listener for `/metrics`; empty: served by the main listener.", setAddr(func(c *Config) *string { return &c.MetricsAddr })),
+		custom("ACCOUNTS_METRICS_ADDR", String, "", "Address of a separate listener for `/metrics` (e.g. `127.0.0.1:9090`), kept off the public address; empty: metrics are not served.", setAddr(func(c *Config) *string { return &c.MetricsAddr })),
 		custom("ACCOUNTS_LOG_FORMAT", String, "", "Log format: `json` or `text`.", setLogFormat).
 			derived("`text` in development mode, else `json`", func(c *Config) string {
 				if c.Dev {

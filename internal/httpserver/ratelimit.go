@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/ratelimit"
+	"github.com/invenio-go/accounts/internal/telemetry"
 )
 
 // Rate limits: Invenio's per-endpoint limits per client address
@@ -82,13 +84,37 @@ func (s *Server) pageLimited(w http.ResponseWriter, r *http.Request, page string
 	s.render(w, r, http.StatusTooManyRequests, page, f)
 }
 
+// countLogin records a login's outcome in the metrics.
+func (s *Server) countLogin(err error) {
+	outcome := telemetry.LoginSuccess
+	switch accounts.ErrorCode(err) {
+	case "":
+	case accounts.EInvalid, accounts.EUnauthorized:
+		outcome = telemetry.LoginInvalid
+	case accounts.EForbidden:
+		outcome = telemetry.LoginDisabled
+		if accounts.ErrorMessage(err) == accounts.MsgConfirmationRequired {
+			outcome = telemetry.LoginUnconfirmed
+		}
+	case accounts.EUnavailable:
+		outcome = telemetry.LoginBusy
+	default:
+		outcome = telemetry.LoginError
+	}
+	s.opts.Metrics.Login(outcome)
+}
+
 // loginLimited checks the client's and the account's login limits (the
 // account one before the password is verified, as Invenio does).
 func (s *Server) loginLimited(r *http.Request, email string) *limit {
-	if l := s.checkClient(r, endpointLogin); l != nil {
-		return l
+	l := s.checkClient(r, endpointLogin)
+	if l == nil {
+		l = s.checkAccount(r, s.set.LoginAccountLimit, email)
 	}
-	return s.checkAccount(r, s.set.LoginAccountLimit, email)
+	if l != nil {
+		s.opts.Metrics.Login(telemetry.LoginRateLimited)
+	}
+	return l
 }
 
 // forgotLimited checks the client's and the account's forgot-password

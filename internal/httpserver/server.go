@@ -16,6 +16,7 @@ import (
 	"github.com/invenio-go/accounts/internal/clientinfo"
 	"github.com/invenio-go/accounts/internal/ratelimit"
 	"github.com/invenio-go/accounts/internal/session"
+	"github.com/invenio-go/accounts/internal/telemetry"
 	"github.com/invenio-go/accounts/internal/token"
 )
 
@@ -38,6 +39,8 @@ type Options struct {
 	Checks   map[string]Checker // run by /readyz, by name
 	Version  string
 	Settings Settings
+	// Metrics receives request and login counts; nil: none.
+	Metrics *telemetry.Metrics
 	// Limiter counts attempts for the rate limits; nil: no limits
 	// (RATELIMIT_ENABLED=false).
 	Limiter ratelimit.Limiter
@@ -184,7 +187,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // handler is the whole middleware chain, outermost first.
 func (s *Server) handler() http.Handler {
-	return s.accessLog(s.recoverer(s.trustedHosts(s.securityHeaders(s.mux))))
+	return s.accessLog(s.recoverer(s.trustedHosts(s.securityHeaders(s.opts.Metrics.Middleware("", s.mux)))))
 }
 
 // Serve accepts connections on ln until ctx ends, then shuts down

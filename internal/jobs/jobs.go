@@ -47,6 +47,8 @@ type Options struct {
 	BatchSize       int           // rows per batch (default 1000)
 	Now             func() time.Time
 	Logger          *slog.Logger
+	// Done is told of every run (the metrics); nil: nobody.
+	Done func(res Result, err error)
 }
 
 // Runner runs the jobs.
@@ -173,6 +175,9 @@ func (r *Runner) loop(ctx context.Context, name string, every time.Duration) {
 		case <-t.C:
 		}
 		res, err := r.Run(ctx, name, nil)
+		if r.opts.Done != nil {
+			r.opts.Done(res, err)
+		}
 		log := r.opts.Logger.With("job", name, "rows", res.Rows, "batches", res.Batches, "duration", res.Duration.String())
 		if err != nil && ctx.Err() == nil {
 			log.Error("job failed", "err", err)

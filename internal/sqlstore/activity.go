@@ -95,3 +95,11 @@ func scanActivity(row rowScanner) (accounts.SessionActivity, error) {
 	a.IP, a.Country, a.Browser, a.BrowserVersion, a.OS, a.Device = str(ip), str(country), str(browser), str(ver), str(os), str(dev)
 	return a, nil
 }
+
+// CountSessionActivities returns the number of session rows (the
+// active-sessions gauge).
+func (s *DB) CountSessionActivities(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM accounts_user_session_activity`).Scan(&n)
+	return n, translate(err)
+}
