@@ -130,7 +130,9 @@ func TestServeMetricsOnTheirOwnListener(t *testing.T) {
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--dev", "--addr", addr}, environ, strings.NewReader(""), &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--dev", "--addr", addr}, environ, strings.NewReader(""), &stdout, &stderr)
+	}()
 	waitReady(t, "http://"+addr+"/readyz", done, &stderr)
 	if resp, err := http.Get("http://" + addr + "/login/"); err == nil {
 		resp.Body.Close()
