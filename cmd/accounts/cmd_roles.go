@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 
@@ -44,30 +45,22 @@ func newRolesCreateCmd(e *env) *cobra.Command {
 }
 
 func newRolesAddCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "add USER ROLE",
-		Short: "Add a role (by name) to a user (an email or a numeric id).",
-		Args:  exactArgs("USER", "ROLE"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			u, r, err := a.svc.AddRole(cmd.Context(), accounts.UserRef(args[0]), args[1])
-			if err := roleUsageError(err, "Cannot add role to user."); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "Role \"%s\" added to user \"%s\" successfully.\n", r, u.Email)
-			return nil
-		},
-	}
+	return newRoleLinkCmd(e, "add", "Add a role (by name) to a user (an email or a numeric id).",
+		"added to", "Cannot add role to user.", (*accounts.Service).AddRole)
 }
 
 func newRolesRemoveCmd(e *env) *cobra.Command {
+	return newRoleLinkCmd(e, "remove", "Remove a role (by name) from a user (an email or a numeric id).",
+		"removed from", "Cannot remove role from user.", (*accounts.Service).RemoveRole)
+}
+
+type roleOp func(*accounts.Service, context.Context, accounts.UserRef, string) (*accounts.User, *accounts.Role, error)
+
+// newRoleLinkCmd is `roles add|remove USER ROLE`, with Invenio's messages.
+func newRoleLinkCmd(e *env, name, short, done, cannot string, op roleOp) *cobra.Command {
 	return &cobra.Command{
-		Use:   "remove USER ROLE",
-		Short: "Remove a role (by name) from a user (an email or a numeric id).",
+		Use:   name + " USER ROLE",
+		Short: short,
 		Args:  exactArgs("USER", "ROLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.openApp(cmd.Context())
@@ -75,11 +68,11 @@ func newRolesRemoveCmd(e *env) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			u, r, err := a.svc.RemoveRole(cmd.Context(), accounts.UserRef(args[0]), args[1])
-			if err := roleUsageError(err, "Cannot remove role from user."); err != nil {
+			u, r, err := op(a.svc, cmd.Context(), accounts.UserRef(args[0]), args[1])
+			if err := roleUsageError(err, cannot); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "Role \"%s\" removed from user \"%s\" successfully.\n", r, u.Email)
+			fmt.Fprintf(e.stdout, "Role \"%s\" %s user \"%s\" successfully.\n", r, done, u.Email)
 			return nil
 		},
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -14,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,7 +37,7 @@ func TestEndToEndBinary(t *testing.T) {
 
 	t.Run("SQLiteMemorySessions", func(t *testing.T) {
 		dataDir := t.TempDir()
-		srv := e2eStart(t, bin, e2eFreeAddr(t), dataDir, nil)
+		srv := e2eStart(t, bin, freeAddr(t), dataDir, nil)
 		c := newE2EClient(t)
 		e2eAccountFlow(t, c, srv.base, "e2e-memory@example.org")
 		srv.stop()
@@ -49,7 +47,7 @@ func TestEndToEndBinary(t *testing.T) {
 		redisURL := testenv.RedisURL(t)
 		e2eCleanRedisSessions(t, redisURL)
 		dataDir := t.TempDir()
-		addr := e2eFreeAddr(t)
+		addr := freeAddr(t)
 		extra := []string{"ACCOUNTS_SESSION_REDIS_URL=" + redisURL}
 		srv := e2eStart(t, bin, addr, dataDir, extra)
 		c := newE2EClient(t)
@@ -127,7 +125,7 @@ type e2eServer struct {
 	t              *testing.T
 	cmd            *exec.Cmd
 	base           string
-	stdout, stderr *e2eBuffer
+	stdout, stderr *syncBuffer
 	done           chan struct{} // closed when the process has exited
 	waitErr        error         // set before done is closed
 	stopped        bool
@@ -151,7 +149,7 @@ func e2eStart(t *testing.T, bin, addr, dataDir string, extraEnv []string) *e2eSe
 	}
 	environ = append(environ, extraEnv...)
 
-	s := &e2eServer{t: t, base: "http://" + addr, stdout: &e2eBuffer{}, stderr: &e2eBuffer{}, done: make(chan struct{})}
+	s := &e2eServer{t: t, base: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(bin, "serve", "--dev", "--addr", addr)
 	s.cmd.Env = environ
 	s.cmd.Dir = dataDir
@@ -225,34 +223,6 @@ func (s *e2eServer) stop() {
 		s.t.Fatalf("accounts exited with %v after SIGTERM, want status 0\nstderr:\n%s", s.waitErr, s.stderr)
 	}
 	s.t.Logf("accounts stopped in %s after SIGTERM", time.Since(start).Round(time.Millisecond))
-}
-
-// e2eBuffer is a bytes.Buffer safe for the process' copier and a reader.
-type e2eBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *e2eBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *e2eBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-func e2eFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // e2eClient is a REST client with a cookie jar that echoes the csrftoken
