@@ -42,7 +42,7 @@ func TestEndToEndMail(t *testing.T) {
 	// it, stopped when the subtest ends: so the SMTP server goes away and
 	// comes back at the same address while the binary keeps running.
 	smtpPort := mailtest.FreePort(t)
-	addr := e2eFreeAddr(t)
+	addr := freeAddr(t)
 	base := "http://" + addr
 	dataDir := t.TempDir()
 	srv := e2eStart(t, bin, addr, dataDir, []string{
