@@ -37,9 +37,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// serverError logs err with its detail and answers without it.
+// serverError logs err with its detail and answers without it: 503 with
+// Retry-After when a dependency is unavailable, else 500.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	s.opts.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if accounts.ErrorCode(err) == accounts.EUnavailable {
+		// The database or another dependency is down: tell clients to retry.
+		s.unavailable(w, r, isAPI(r))
+		return
+	}
 	if isAPI(r) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": 500, "message": msgInternal})
 		return
@@ -84,7 +90,7 @@ func (s *Server) apiValidation(w http.ResponseWriter, r *http.Request, errs []fi
 // internal errors logged and hidden, the rest as {"status", "message"}.
 func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	code := accounts.ErrorCode(err)
-	if code == accounts.EInternal {
+	if code == accounts.EInternal || code == accounts.EUnavailable && accounts.ErrorFields(err) == nil && !isBusy(err) {
 		s.serverError(w, r, err)
 		return
 	}
@@ -108,3 +114,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
 	}
 	http.Redirect(w, r, to, http.StatusFound)
 }
+
+// isBusy reports whether err is the hash pool's "busy" answer (a 503 whose
+// message the client should see).
+func isBusy(err error) bool { return accounts.ErrorMessage(err) == accounts.MsgBusy }

@@ -108,6 +108,10 @@ func openSQLite(path string) (*sql.DB, error) {
 	if memory {
 		// Each connection to :memory: is its own database: keep one.
 		db.SetMaxOpenConns(1)
+	} else {
+		// A connection opened while the file could not be written stays
+		// read-only: renew connections so that service resumes by itself.
+		db.SetConnMaxLifetime(time.Second)
 	}
 	return db, nil
 }
@@ -124,6 +128,14 @@ func (s *DB) SQL() *sql.DB { return s.db }
 
 // Ping checks that the database answers.
 func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Ready checks that the database answers and takes writes (a read-only
+// SQLite file or a PostgreSQL standby answers pings but refuses writes): an
+// update of no row still needs the write lock.
+func (s *DB) Ready(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE accounts_go_migrations SET name = name WHERE version < 0`)
+	return translate(err)
+}
 
 // Close closes the database.
 func (s *DB) Close() error { return s.db.Close() }
