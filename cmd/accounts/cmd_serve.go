@@ -55,7 +55,7 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return err
 	}
 	defer store.Close()
-	checks["database"] = a.db.Ping
+	checks["database"] = a.db.Ready
 	mgr, err := newSessionManager(a.cfg, store)
 	if err != nil {
 		return err
@@ -103,6 +103,14 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		jobs.CleanSessions:      a.cfg.ScheduleCleanSessions,
 		jobs.DeleteIPs:          a.cfg.ScheduleDeleteIPs,
 		jobs.UpdateDomainStatus: a.cfg.ScheduleUpdateDomainStatus,
+	})
+	// The audit log is pruned on the delete-ips schedule (docs/admin.md).
+	go a.svc.PruneAuditEvery(ctx, a.cfg.ScheduleDeleteIPs, a.cfg.AuditRetentionPeriod, a.cfg.RetentionPeriod, func(n int, err error) {
+		if err != nil {
+			a.log.Error("job failed", "job", "prune-audit", "err", err)
+		} else if n > 0 {
+			a.log.Info("job done", "job", "prune-audit", "rows", n)
+		}
 	})
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -196,6 +204,7 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		PostConfirmView:          cfg.PostConfirmView,
 		PostResetView:            cfg.PostResetView,
 		BaseURL:                  cfg.BaseURL,
+		AdminRole:                cfg.AdminRole,
 		ProxyProtoHops:           cfg.ProxyFixXProto,
 		EndpointLimits:           endpointLimits(cfg.RatelimitPerEndpoint),
 		RecaptchaPublicKey:       cfg.RecaptchaPublicKey,

@@ -93,6 +93,7 @@ func (s *Server) handleAPIDeleteSession(w http.ResponseWriter, r *http.Request) 
 		s.apiAbort(w, r, http.StatusBadRequest, fmt.Sprintf("Unable to remove session %s.", sid))
 		return
 	}
+	s.audit(r, eventSessionRevoked, nil, sid)
 	if err := s.saveSession(w, r); err != nil {
 		s.sessionError(w, r, err)
 		return

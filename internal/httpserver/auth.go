@@ -40,6 +40,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, u *accounts.User)
 // logout ends the request's session: the stored session and its activity
 // row are deleted and the cookie expired; a new CSRF token is issued.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	s.audit(r, eventLogout, nil, "")
 	st := stateOf(r)
 	if id := st.sess.ID(); id != "" && st.sess.UserID() != 0 && s.set.SessionActivityEnabled {
 		if _, err := s.opts.Activity.DeleteSessionActivity(r.Context(), id); err != nil {

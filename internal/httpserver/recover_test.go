@@ -261,3 +261,30 @@ func TestChangeNoticeEmail(t *testing.T) {
 		t.Errorf("change notice links to %s", link)
 	}
 }
+
+func TestConfirmLinkNeverSwitchesALoggedInBrowser(t *testing.T) {
+	h := newHarness(t)
+	h.createUser("victim@example.org", "correct horse")
+	victim := h.client()
+	victim.loginForm("victim@example.org", "correct horse")
+	// The attacker signs up and sends the victim their confirmation link.
+	h.client().api("POST", "/api/register", map[string]string{"email": "attacker@example.org", "password": "correct horse"})
+	link := linkIn(t, lastEmail(t, h, "attacker@example.org", "Welcome"))
+	victim.get(link)
+	r := victim.api("GET", "/api/me", nil)
+	if r.status != 200 || r.json(t)["email"] != "victim@example.org" {
+		t.Errorf("after opening someone else's confirmation link: %d %s", r.status, r.body)
+	}
+	if u, _ := h.svc.FindUser(context.Background(), "attacker@example.org"); u.ConfirmedAt == nil {
+		t.Errorf("the address was not confirmed")
+	}
+}
+
+func TestPagesAreNeverCached(t *testing.T) {
+	h := newHarness(t)
+	for _, path := range []string{"/login/", "/signup/", "/lost-password/", "/confirm"} {
+		if r := h.client().get(path); r.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", path, r.header.Get("Cache-Control"))
+		}
+	}
+}

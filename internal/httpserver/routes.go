@@ -79,6 +79,7 @@ func (s *Server) registerRoutes() {
 		s.handle("GET", "/api/sessions", true, s.withState(s.handleAPISessions))
 		s.handle("DELETE", "/api/sessions/{id}", true, s.withState(s.handleAPIDeleteSession))
 	}
+	s.registerAdminRoutes() // admin: /admin/ pages and /api/admin/ (admin.go)
 }
 
 // handle registers h for the method and path. A path ending in "/" matches

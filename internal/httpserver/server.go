@@ -105,6 +105,9 @@ type Settings struct {
 	LoginAccountLimit            AccountLimit
 	ForgotAccountLimit           AccountLimit
 	SendConfirmationAccountLimit AccountLimit
+	// AdminRole names the role of the admins (ACCOUNTS_ADMIN_ROLE; ""
+	// means "admin").
+	AdminRole string
 	// Templates maps our page names to the configured template names
 	// (SECURITY_LOGIN_USER_TEMPLATE, ...); see templates.go.
 	Templates map[string]string

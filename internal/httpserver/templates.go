@@ -177,9 +177,9 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	if user != nil {
-		h.Set("Cache-Control", "no-store")
-	}
+	// Every page carries a CSRF token (and some a reset token in their URL):
+	// never stored by a cache.
+	h.Set("Cache-Control", "no-store")
 	h.Add("Vary", "Cookie")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())

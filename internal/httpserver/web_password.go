@@ -50,6 +50,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, u *accou
 	if err := s.opts.Service.ChangePassword(r.Context(), u, current, next); err != nil {
 		return err
 	}
+	s.audit(r, eventPasswordChanged, u, "")
 	if err := s.revokeOtherSessions(w, r, u.ID); err != nil {
 		return err
 	}

@@ -147,6 +147,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, u *accoun
 	if err := s.opts.Service.ResetPassword(r.Context(), u, pw); err != nil {
 		return "", err
 	}
+	s.audit(r, eventPasswordReset, u, "")
 	if s.set.SendPasswordResetNotice {
 		if err := s.sendEmail(r.Context(), emailResetNotice, u.Email, emailData{}); err != nil {
 			return "", err
@@ -219,14 +220,23 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	st.sess.AddFlash("success", msg)
 	to := s.set.PostConfirmView
-	if s.set.AutoLoginAfterConfirm && u.Active {
-		if cur, _ := s.currentUser(r); cur == nil || cur.ID != u.ID {
-			if err := s.login(w, r, u); err != nil {
-				s.sessionError(w, r, err)
-				return
-			}
+	cur, err := s.currentUser(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	switch {
+	case cur != nil && cur.ID == u.ID:
+	case cur != nil:
+		// Never switch a logged-in browser to another account: a page could
+		// otherwise log its visitor into an account its author made.
+		to = s.set.PostConfirmView
+	case s.set.AutoLoginAfterConfirm && u.Active:
+		if err := s.login(w, r, u); err != nil {
+			s.sessionError(w, r, err)
+			return
 		}
-	} else {
+	default:
 		to = s.set.LoginURL
 	}
 	s.redirect(w, r, to)
@@ -260,5 +270,6 @@ func (s *Server) confirmToken(r *http.Request, tok string, resend bool) (*accoun
 	if err != nil {
 		return nil, "", err
 	}
+	s.auditConfirmed(r, fresh)
 	return fresh, accounts.MsgEmailConfirmed, nil
 }

@@ -91,6 +91,7 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	case found:
+		s.audit(r, eventSessionRevoked, u, sid)
 		st.sess.AddFlash("success", fmt.Sprintf("Session %s successfully removed.", sid))
 	default:
 		st.sess.AddFlash("error", fmt.Sprintf("Unable to remove the session %s.", sid))
@@ -113,6 +114,7 @@ func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Reques
 		s.serverError(w, r, err)
 		return
 	}
+	s.audit(r, eventSessionsRevoked, u, "")
 	stateOf(r).sess.AddFlash("success", "All your other sessions have been logged out.")
 	s.redirect(w, r, securityURL)
 }
