@@ -75,6 +75,7 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return err
 	}
 	go mailer.Run(ctx)
+	checks["mail"] = func(ctx context.Context) error { _, err := mailer.Stats(ctx); return err }
 	metrics := newMetrics(a, mailer)
 	if err := serveMetrics(ctx, a, metrics); err != nil {
 		return fmt.Errorf("ACCOUNTS_METRICS_ADDR: %w", err)

@@ -72,6 +72,13 @@ func TestServeDevModeOnSQLite(t *testing.T) {
 			t.Errorf("GET %s: no Content-Security-Policy", path)
 		}
 	}
+	if resp, err := http.Get(base + "/readyz"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `"mail":"ok"`) || !strings.Contains(string(b), `"database":"ok"`) {
+			t.Errorf("/readyz does not check the database and the mail queue: %s", b)
+		}
+	}
 	if !strings.Contains(stdout.String(), "http://"+addr+"/") {
 		t.Errorf("serve did not print its URL: %q", stdout.String())
 	}
