@@ -53,7 +53,7 @@ func TestBrowserAdmin(t *testing.T) {
 	if _, err := h.svc.CreateDomain(ctx, "spam.example", accounts.DomainChange{}); err != nil {
 		t.Fatal(err)
 	}
-	h.apiLogin("jane@example.org", "correct horse")
+	janeBrowser := h.apiLogin("jane@example.org", "correct horse")
 	axe := axeSource(t)
 	b := startBrowser(t)
 	shots := screenshotDir(t)
@@ -83,6 +83,13 @@ func TestBrowserAdmin(t *testing.T) {
 	p.wantText(".flash-success", "block done")
 	p.wantText("main > p .state", "^blocked$")
 	p.wantText("table td", "^spam from this account$")
+	// Her sessions vanished: none listed, and hers no longer works.
+	if rows, _ := h.db.UserSessionActivities(context.Background(), jane.ID); len(rows) != 0 {
+		t.Errorf("%d sessions of the blocked user are still listed", len(rows))
+	}
+	if r := janeBrowser.get("/api/me"); r.status != 401 {
+		t.Errorf("the blocked user's session still works: %d", r.status)
+	}
 	p.submit(`form[action$="/actions/restore"] button`)
 	p.wantText(".flash-success", "restore done")
 	p.screenshot(filepath.Join(shots, "admin-user.png"))
