@@ -126,7 +126,14 @@ func FuzzFromURI(f *testing.F) {
 		}
 		if u, perr := url.Parse(uri); perr == nil && u.User != nil {
 			if pw, ok := u.User.Password(); ok && len(pw) >= 4 && strings.Contains(err.Error(), pw) {
-				t.Fatalf("FromURI(%q) error %q shows the password", uri, err)
+				// The password may also be a word of the fixed text ("port"
+				// in "unsupported"): it leaks only if the message changes
+				// with it.
+				u.User = url.UserPassword(u.User.Username(), "Zq9-redacted")
+				_, err2 := FromURI(u.String(), Options{})
+				if err2 == nil || !strings.Contains(err2.Error(), pw) {
+					t.Fatalf("FromURI(%q) error %q shows the password", uri, err)
+				}
 			}
 		}
 	})
