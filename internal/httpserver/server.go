@@ -216,7 +216,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return err
+		// The grace ran out with connections still busy: close them, say so,
+		// and stop (a supervisor would kill the process next anyway).
+		s.opts.Logger.Error("shutdown grace expired; closing the remaining connections", "grace", grace.String(), "err", err)
+		srv.Close()
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
