@@ -107,6 +107,13 @@ func parseAddress(s string) (*mail.Address, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: address %q: %v", ErrInvalid, s, err)
 	}
+	// What Render writes must parse back (net/mail accepts `" "@0` but not
+	// the bare address it yields): refuse what would not round-trip.
+	for _, again := range []string{a.String(), a.Address} {
+		if _, err := mail.ParseAddress(again); err != nil {
+			return nil, fmt.Errorf("%w: address %q: %v", ErrInvalid, s, err)
+		}
+	}
 	return a, nil
 }
 
