@@ -50,9 +50,13 @@ fuzz:
 	  done; \
 	done
 
-## bench: password hashing against OpenSSL, and the other benchmarks.
+## bench: the service benchmarks (bench/README.md): builds accounts, starts it
+## on loopback next to a ceiling and a Flask-Security peer, and prints
+## throughput, latency and memory, and every target with PASS or MISS
+## (~7 minutes; BENCHFLAGS='-runs 5' etc., `go run ./bench/cmd/bench -h`).
+## The Go micro-benchmarks: go test -run '^$' -bench . -count 3 ./...
 bench:
-	$(GO) test -run '^$$' -bench . -count 3 ./...
+	GO=$(GO) $(GO) run ./bench/cmd/bench $(BENCHFLAGS)
 
 clean:
 	rm -rf bin
