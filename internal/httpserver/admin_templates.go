@@ -134,7 +134,6 @@ func (a *admin) render(w http.ResponseWriter, r *http.Request, me *accounts.User
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Add("Vary", "Cookie")
 	w.Write(buf.Bytes())
 }
 

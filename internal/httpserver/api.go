@@ -142,7 +142,6 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, u *accounts.U
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Add("Vary", "Cookie")
 	writeJSON(w, http.StatusOK, p)
 }
 

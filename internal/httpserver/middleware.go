@@ -22,9 +22,8 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		if s.set.SecureCookies {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
-		if _, err := r.Cookie(s.set.SessionCookieName); err == nil {
-			h.Add("Vary", "Cookie")
-		}
+		// Every answer may depend on the session or CSRF cookie.
+		h.Set("Vary", "Cookie")
 		next.ServeHTTP(w, r)
 	})
 }

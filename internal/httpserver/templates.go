@@ -180,7 +180,6 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 	// Every page carries a CSRF token (and some a reset token in their URL):
 	// never stored by a cache.
 	h.Set("Cache-Control", "no-store")
-	h.Add("Vary", "Cookie")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
