@@ -27,11 +27,13 @@ func (s *Server) handleAPIForgotPassword(w http.ResponseWriter, r *http.Request)
 		s.apiLimited(w, r, l)
 		return
 	}
-	if err := s.forgot(r, email); err != nil {
+	send, err := s.forgot(r, email)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": accounts.MsgResetRequest(email)})
+	s.afterAnswer(r, emailReset, send)
 }
 
 // handleAPIResetPassword handles "POST /api/reset-password".

@@ -94,6 +94,28 @@ func (s *Server) sendEmail(ctx context.Context, name, to string, d emailData) er
 		Subject: subject, Text: txt.String(), HTML: html.String()})
 }
 
+// laterTimeout bounds the work an answer leaves running.
+const laterTimeout = 30 * time.Second
+
+// afterAnswer runs send (if not nil) beside the answer, on a copy of the
+// request that outlives it, and logs its failure. Forgot-password and
+// resend-confirmation queue their email this way: the queue's write (a
+// round trip to PostgreSQL) would otherwise make an address with an account
+// answer later than one without. Wait waits for it.
+func (s *Server) afterAnswer(r *http.Request, name string, send func(r *http.Request) error) {
+	if send == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), laterTimeout)
+	r = r.Clone(ctx)
+	s.later.Go(func() {
+		defer cancel()
+		if err := send(r); err != nil {
+			s.opts.Logger.Error("email not queued", "email", name, "err", err)
+		}
+	})
+}
+
 // externalURL makes an absolute link for an email: from ACCOUNTS_BASE_URL
 // when set, else from the request's host (which passed TRUSTED_HOSTS) and
 // scheme; never from a host nobody vouched for when TRUSTED_HOSTS is set.

@@ -43,8 +43,8 @@ func TestMethodsAndHeaders(t *testing.T) {
 		}
 	}
 	r := h.client().get("/login/")
-	if !strings.Contains(r.header.Get("Strict-Transport-Security"), "max-age=") {
-		t.Errorf("no HSTS with secure cookies")
+	if got := r.header.Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
+		t.Errorf("HSTS with secure cookies: %q, want a year and includeSubDomains", got)
 	}
 	if r.header.Get("Referrer-Policy") != "no-referrer" || r.header.Get("X-Request-ID") == "" {
 		t.Errorf("headers: %v", r.header)

@@ -48,10 +48,12 @@ type harness struct {
 	inbox string // the outbox directory the mailer writes to
 }
 
-// emails flushes the mail queue into the outbox and returns every message
-// written so far, oldest first.
+// emails waits for the emails queued beside answers, flushes the mail
+// queue into the outbox and returns every message written so far, oldest
+// first.
 func (h *harness) emails() []mail.Message {
 	h.t.Helper()
+	h.srv.Wait()
 	for {
 		res, err := h.mail.RunOnce(context.Background())
 		if err != nil {
@@ -187,9 +189,9 @@ func newHarnessOn(t *testing.T, driver, dsn string, store session.Store, opts ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, svc: svc, store: store, mgr: mgr, ts: httptest.NewServer(srv), srv: srv, clock: clock,
+	h := &harness{t: t, db: db, svc: o.Service, store: store, mgr: mgr, ts: httptest.NewServer(srv), srv: srv, clock: clock,
 		mail: mailer, inbox: inbox}
-	t.Cleanup(h.ts.Close)
+	t.Cleanup(func() { h.ts.Close(); srv.Wait() })
 	return h
 }
 

@@ -22,8 +22,11 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		if s.set.SecureCookies {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
-		// Every answer may depend on the session or CSRF cookie.
+		// Every answer may depend on the session or CSRF cookie, and many set
+		// one or carry a token (reset link, redirects): none is stored by a
+		// cache unless its handler says so (stylesheets, OpenAPI document).
 		h.Set("Vary", "Cookie")
+		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -23,21 +23,45 @@ func (s *Server) resetLink(r *http.Request, tok string) string {
 // sendConfirmation mails confirmation instructions (or, after sign-up, the
 // welcome email with the link).
 func (s *Server) sendConfirmation(r *http.Request, u *accounts.User, name string) error {
-	tok, err := s.confirm.Make(u.ID, u.Email, s.opts.Now())
+	send, err := s.confirmationSender(u, name)
 	if err != nil {
 		return err
 	}
-	return s.sendEmail(r.Context(), name, u.Email, emailData{Link: s.confirmLink(r, tok), Within: humanDuration(s.set.ConfirmWithin)})
+	return send(r)
+}
+
+// confirmationSender makes u's confirmation token and returns the sending
+// of the email that carries it.
+func (s *Server) confirmationSender(u *accounts.User, name string) (func(*http.Request) error, error) {
+	tok, err := s.confirm.Make(u.ID, u.Email, s.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) error {
+		return s.sendEmail(r.Context(), name, u.Email, emailData{Link: s.confirmLink(r, tok), Within: humanDuration(s.set.ConfirmWithin)})
+	}, nil
 }
 
 // sendResetInstructions mails a reset link bound to the current password
 // hash (so it works once).
 func (s *Server) sendResetInstructions(r *http.Request, u *accounts.User) error {
-	tok, err := s.reset.Make(u.ID, deref(u.Password), s.opts.Now())
+	send, err := s.resetSender(u)
 	if err != nil {
 		return err
 	}
-	return s.sendEmail(r.Context(), emailReset, u.Email, emailData{Link: s.resetLink(r, tok), Within: humanDuration(s.set.ResetWithin)})
+	return send(r)
+}
+
+// resetSender makes u's reset token and returns the sending of the email
+// that carries it.
+func (s *Server) resetSender(u *accounts.User) (func(*http.Request) error, error) {
+	tok, err := s.reset.Make(u.ID, deref(u.Password), s.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) error {
+		return s.sendEmail(r.Context(), emailReset, u.Email, emailData{Link: s.resetLink(r, tok), Within: humanDuration(s.set.ResetWithin)})
+	}, nil
 }
 
 // afterRegister sends the welcome email (with the confirmation link when

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
@@ -127,6 +128,7 @@ type Server struct {
 	emails  *emails
 	confirm *token.AccountTokens
 	reset   *token.AccountTokens
+	later   sync.WaitGroup // work left running by answers (afterAnswer)
 }
 
 // New returns a server with every route registered. It fails when a
@@ -221,8 +223,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		s.opts.Logger.Error("shutdown grace expired; closing the remaining connections", "grace", grace.String(), "err", err)
 		srv.Close()
 	}
+	s.Wait()
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
+
+// Wait blocks until the work that answers left running (emails queued
+// after the answer) is done. Serve calls it once it has shut down.
+func (s *Server) Wait() { s.later.Wait() }

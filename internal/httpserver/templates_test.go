@@ -65,8 +65,12 @@ func TestStylesheetAndSecurityHeaders(t *testing.T) {
 		t.Errorf("stylesheet: %d %s", r.status, r.header.Get("Content-Type"))
 	}
 	page := h.client().get("/login/")
-	for _, want := range []string{"object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"} {
-		if !strings.Contains(page.header.Get("Content-Security-Policy"), want) {
+	directives := map[string]bool{}
+	for _, d := range strings.Split(page.header.Get("Content-Security-Policy"), ";") {
+		directives[strings.TrimSpace(d)] = true
+	}
+	for _, want := range []string{"default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"} {
+		if !directives[want] {
 			t.Errorf("CSP lacks %s: %q", want, page.header.Get("Content-Security-Policy"))
 		}
 	}

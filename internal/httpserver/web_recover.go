@@ -36,25 +36,36 @@ func (s *Server) handleForgot(w http.ResponseWriter, r *http.Request) {
 		s.pageLimited(w, r, "forgot_password", f, l)
 		return
 	}
-	if err := s.forgot(r, email); err != nil {
+	send, err := s.forgot(r, email)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	stateOf(r).sess.AddFlash("info", accounts.MsgResetRequest(email))
 	s.render(w, r, http.StatusOK, "forgot_password", &form{})
+	s.afterAnswer(r, emailReset, send)
 }
 
-// forgot sends reset instructions when the address has an active account
-// with a password.
-func (s *Server) forgot(r *http.Request, email string) error {
+// noAccountHash stands for a password hash where there is none to make a
+// reset token for: as long as a pbkdf2_sha512 hash, so that the throwaway
+// token costs what a real one does.
+var noAccountHash = strings.Repeat("x", 130)
+
+// forgot returns the sending of reset instructions when the address has an
+// active account with a password, else nil. The answer must take as long
+// for any address: the token, its costly part, is made for any address (a
+// throwaway one without an account), and the caller queues the email after
+// the answer (afterAnswer).
+func (s *Server) forgot(r *http.Request, email string) (func(*http.Request) error, error) {
 	u, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(email))
-	if accounts.ErrorCode(err) == accounts.ENotFound {
-		return nil
+	switch {
+	case accounts.ErrorCode(err) == accounts.ENotFound || err == nil && (!u.Active || !u.HasPassword()):
+		_, err := s.reset.Make(0, noAccountHash, s.opts.Now())
+		return nil, err
+	case err != nil:
+		return nil, err
 	}
-	if err != nil || !u.Active || !u.HasPassword() {
-		return err
-	}
-	return s.sendResetInstructions(r, u)
+	return s.resetSender(u)
 }
 
 // handleResetNoSlash handles "GET /lost-password/{token}": Invenio's
@@ -185,23 +196,29 @@ func (s *Server) handleSendConfirmation(w http.ResponseWriter, r *http.Request) 
 		s.pageLimited(w, r, "send_confirmation", f, l)
 		return
 	}
-	if err := s.resendConfirmation(r, email); err != nil {
+	send, err := s.resendConfirmation(r, email)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	stateOf(r).sess.AddFlash("info", accounts.MsgConfirmationRequest(email))
 	s.render(w, r, http.StatusOK, "send_confirmation", &form{})
+	s.afterAnswer(r, emailConfirmation, send)
 }
 
-func (s *Server) resendConfirmation(r *http.Request, email string) error {
+// resendConfirmation returns the sending of confirmation instructions when
+// the address has an unconfirmed account, else nil; as in forgot, a token
+// is made for any address.
+func (s *Server) resendConfirmation(r *http.Request, email string) (func(*http.Request) error, error) {
 	u, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(email))
-	if accounts.ErrorCode(err) == accounts.ENotFound {
-		return nil
+	switch {
+	case accounts.ErrorCode(err) == accounts.ENotFound || err == nil && u.ConfirmedAt != nil:
+		_, err := s.confirm.Make(0, email, s.opts.Now())
+		return nil, err
+	case err != nil:
+		return nil, err
 	}
-	if err != nil || u.ConfirmedAt != nil {
-		return err
-	}
-	return s.sendConfirmation(r, u, emailConfirmation)
+	return s.confirmationSender(u, emailConfirmation)
 }
 
 // handleConfirm handles "GET /confirm/{token}": confirms directly, as
