@@ -93,8 +93,9 @@ func newService(cfg *config.Config, store accounts.Store, log *slog.Logger) (*ac
 		LoginWithoutConfirmation: cfg.LoginWithoutConfirmation,
 		HashConcurrency:          cfg.HashConcurrency,
 		HashQueue:                cfg.HashQueue,
-		PasswordCheck: pwcheck.New(pwcheck.Options{Breached: pwcheck.Mode(cfg.PasswordCheckBreached),
-			BreachedCount: cfg.PasswordBreachedCount, URL: cfg.PasswordBreachedURL, Logger: log}),
+		PasswordCheck: pwcheck.New(pwcheck.Options{ContextWords: cfg.PasswordContextWords,
+			Breached: pwcheck.Mode(cfg.PasswordCheckBreached), BreachedCount: cfg.PasswordBreachedCount,
+			URL: cfg.PasswordBreachedURL, Logger: log}),
 	}
 	if cfg.UsernameRegex != nil {
 		opts.UsernameRegex = cfg.UsernameRegex.String()

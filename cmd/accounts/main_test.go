@@ -72,6 +72,9 @@ var userSteps = []step{
 	{args: args("users create not-an-email --password gl4cier-Fox1"), code: 2, stderr: "Invalid email address"},
 	{args: args("users create bob@example.org --password short"), code: 2, stderr: "Password must be at least 8 characters"},
 	{args: args("users create bob@example.org --password password1"), code: 2, stderr: "Password on common passwords list"},
+	// Context words: the address' own, and the default site words ("invenio").
+	{args: args("users create bob@example.org --password Bob.2024!"), code: 2, stderr: "Password made of the site name, your email or your username"},
+	{args: args("users create bob@example.org --password invenio-2024"), code: 2, stderr: "Password made of the site name, your email or your username"},
 	{args: args("users create bob@example.org -c -u Bob_1"), stdin: "gl4cier-Fox2\n", stdout: "'username': 'Bob_1'"},
 	{args: args("users create"), code: 2, stderr: "Missing argument 'EMAIL'."},
 	{args: args("users create carol@example.org"), stdin: "", code: 2, stderr: "No password given"},

@@ -31,7 +31,9 @@ func TestSessionsAndTasksCommands(t *testing.T) {
 		{args: args("sessions list nobody@example.org"), code: 2, stderr: "ERROR: User not found."},
 		{args: args("sessions revoke aaaa_1"), stdout: "Session aaaa_1 revoked."},
 		{args: args("sessions revoke aaaa_1"), code: 2, stderr: `No session "aaaa_1".`},
-		{args: args("sessions revoke"), code: 2, stderr: "Give a session ID or --user USER"},
+		{args: args("sessions revoke"), code: 2, stderr: "Give a session ID, --user USER or --all (one of them)."},
+		{args: args("sessions revoke bbbb_2 --all"), code: 2, stderr: "Give a session ID, --user USER or --all (one of them)."},
+		{args: args("sessions revoke --all --user 1"), code: 2, stderr: "Give a session ID, --user USER or --all (one of them)."},
 		{args: args("tasks clean-sessions --batch-size 1"), stdout: "clean-sessions: 1 rows in 2 batches"},
 		{args: args("tasks delete-ips"), stdout: "delete-ips: 0 rows"},
 		{args: args("tasks update-domain-status"), stdout: "update-domain-status: 0 rows"},
@@ -41,5 +43,17 @@ func TestSessionsAndTasksCommands(t *testing.T) {
 	})
 	if rows, _ := db.UserSessionActivities(context.Background(), 1); len(rows) != 0 {
 		t.Errorf("%d session rows left", len(rows))
+	}
+	for _, sid := range []string{"dddd_4", "eeee_5"} {
+		if err := db.CreateSessionActivity(context.Background(), &accounts.SessionActivity{SID: sid, UserID: 1, Created: now, Updated: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runSteps(t, c, []step{
+		{args: args("sessions revoke --all"), stdout: "All sessions revoked: 2 session rows deleted;"},
+		{args: args("sessions revoke --all"), stdout: "All sessions revoked: 0 session rows deleted;"},
+	})
+	if n, _ := db.CountSessionActivities(context.Background()); n != 0 {
+		t.Errorf("%d session rows left after revoke --all", n)
 	}
 }

@@ -151,7 +151,7 @@ func (s *Service) newUser(ctx context.Context, in NewUser) (*User, error) {
 		return nil, FieldError("password", "Password not provided")
 	}
 	if in.Password != "" {
-		if err := s.ValidatePassword(ctx, in.Password); err != nil {
+		if err := s.ValidatePassword(ctx, in.Password, email, in.Username); err != nil {
 			return nil, err
 		}
 	}
@@ -210,19 +210,29 @@ func validProfile(raw json.RawMessage) (json.RawMessage, error) {
 	return out, nil
 }
 
-// ValidatePassword applies the password policy to a new password: the
-// length (in code points), then the blocklist and the breached check.
-// Errors: EInvalid on field "password"; EUnavailable when the breached check
-// is strict and its site cannot be reached.
-func (s *Service) ValidatePassword(ctx context.Context, password string) error {
+// ValidatePassword applies the password policy to a new password of the
+// user with email and username ("" when none): the length (in code points),
+// then the blocklist, the context-specific words (the site's, and those of
+// email and username) and the breached check. Errors: EInvalid on field
+// "password"; EUnavailable when the breached check is strict and its site
+// cannot be reached.
+func (s *Service) ValidatePassword(ctx context.Context, password, email, username string) error {
 	if err := s.hasher.ValidateLength(password); err != nil {
 		return FieldError("password", err.Error())
 	}
 	if s.opts.PasswordCheck == nil {
 		return nil
 	}
-	if err := s.opts.PasswordCheck.Check(ctx, password); err != nil {
+	if err := s.opts.PasswordCheck.Check(ctx, password, email, username); err != nil {
 		return FieldError("password", err.Error())
 	}
 	return nil
+}
+
+// deref returns *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -35,7 +35,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current, next str
 	if current == next {
 		return FieldError("new_password", MsgPasswordIsTheSame)
 	}
-	if err := s.ValidatePassword(ctx, next); err != nil {
+	if err := s.ValidatePassword(ctx, next, u.Email, deref(u.DisplayName)); err != nil {
 		return FieldError("new_password", ErrorMessage(err))
 	}
 	hash, err := s.hasher.Hash(next)

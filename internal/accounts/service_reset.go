@@ -43,7 +43,7 @@ func MsgConfirmationExpired(within, email string) string {
 // password policy applies (Invenio's HTML reset form skipped it). Errors: EInvalid on field "password";
 // EUnavailable when hashing is saturated.
 func (s *Service) ResetPassword(ctx context.Context, u *User, next string) error {
-	if err := s.ValidatePassword(ctx, next); err != nil {
+	if err := s.ValidatePassword(ctx, next, u.Email, deref(u.DisplayName)); err != nil {
 		return err
 	}
 	release, err := s.pool.acquire(ctx)

@@ -68,9 +68,11 @@ type SessionEnder interface {
 	EndUserSessions(ctx context.Context, userID int64, sids []string) error
 }
 
-// PasswordChecker refuses passwords that are common or known to be
-// breached (internal/pwcheck implements it). Check returns an error whose
-// message is fit for the user.
+// PasswordChecker refuses passwords that are common, made of the site's
+// words or of the user's own, or known to be breached (internal/pwcheck
+// implements it). userInputs are the user's email address and username,
+// whose words the password must not be made of. Check returns an error
+// whose message is fit for the user.
 type PasswordChecker interface {
-	Check(ctx context.Context, password string) error
+	Check(ctx context.Context, password string, userInputs ...string) error
 }

@@ -90,6 +90,7 @@ type Config struct {
 	PasswordCheckBreached     string   // SECURITY_PASSWORD_CHECK_BREACHED: "off", "on" (fail open) or "strict" (fail closed)
 	PasswordBreachedCount     int      // SECURITY_PASSWORD_BREACHED_COUNT
 	PasswordBreachedURL       string   // ACCOUNTS_PASSWORD_BREACHED_URL
+	PasswordContextWords      []string // ACCOUNTS_PASSWORD_CONTEXT_WORDS ("invenio" and the site name)
 
 	// Confirmation and reset tokens.
 	ConfirmEmailWithin  time.Duration // SECURITY_CONFIRM_EMAIL_WITHIN

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -35,6 +37,8 @@ func passwordKeys() []Key {
 		custom("SECURITY_PASSWORD_CHECK_BREACHED", String, "false", "Look passwords up in a breached-password range API: `false`, `true` (fail open) or `strict` (fail closed).", setCheckBreached),
 		intKey("SECURITY_PASSWORD_BREACHED_COUNT", "1", "A password seen this many times in breaches is refused.", 1, 1<<30, func(c *Config) *int { return &c.PasswordBreachedCount }),
 		strKey("ACCOUNTS_PASSWORD_BREACHED_URL", "https://api.pwnedpasswords.com/range/", "k-anonymity range API (the first 5 hex digits of the SHA-1 are appended).", func(c *Config) *string { return &c.PasswordBreachedURL }),
+		listKey("ACCOUNTS_PASSWORD_CONTEXT_WORDS", "", "Site words that new passwords must not be made of, besides the user's email address and username ([passwords.md](passwords.md#context-specific-words)); `[]`: none.", func(c *Config) *[]string { return &c.PasswordContextWords }).
+			derived("`[\"invenio\", <ACCOUNTS_SITENAME>]`", defaultContextWords),
 		durKey("SECURITY_CONFIRM_EMAIL_WITHIN", "30 minutes", "Validity of confirmation links.", func(c *Config) *time.Duration { return &c.ConfirmEmailWithin }),
 		durKey("SECURITY_RESET_PASSWORD_WITHIN", "30 minutes", "Validity of password reset links.", func(c *Config) *time.Duration { return &c.ResetPasswordWithin }),
 		strKey("SECURITY_CONFIRM_SALT", "confirm-salt", "Salt of confirmation tokens (itsdangerous).", func(c *Config) *string { return &c.ConfirmSalt }),
@@ -82,4 +86,16 @@ func templateKeys() []Key {
 		t("ACCOUNTS_SETTINGS_TEMPLATE", "settings/base.html", func(c *Config) *string { return &c.SettingsTemplate }),
 		t("ACCOUNTS_JWT_DOM_TOKEN_TEMPLATE", "jwt.html", func(c *Config) *string { return &c.JWTDOMTokenTemplate }),
 	)
+}
+
+// defaultContextWords is the default of ACCOUNTS_PASSWORD_CONTEXT_WORDS:
+// "invenio" and the site name (ACCOUNTS_SITENAME, derived before it), once
+// when they are the same word.
+func defaultContextWords(c *Config) string {
+	words := []string{"invenio"}
+	if name := strings.TrimSpace(c.values["ACCOUNTS_SITENAME"].raw); name != "" && !strings.EqualFold(name, "invenio") {
+		words = append(words, name)
+	}
+	b, _ := json.Marshal(words)
+	return string(b)
 }

@@ -209,6 +209,33 @@ func TestDerivedDefaults(t *testing.T) {
 	}
 }
 
+// ACCOUNTS_PASSWORD_CONTEXT_WORDS defaults to "invenio" and the site name,
+// whichever key names it, and an explicit value, even "[]", replaces both.
+func TestPasswordContextWords(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		want []string
+	}{
+		{"no site name", nil, []string{"invenio"}},
+		{"THEME_SITENAME", []string{"THEME_SITENAME=Zenodo"}, []string{"invenio", "Zenodo"}},
+		{"ACCOUNTS_SITENAME wins", []string{"THEME_SITENAME=Theirs", "ACCOUNTS_SITENAME=CERN Document Server"}, []string{"invenio", "CERN Document Server"}},
+		{"site name Invenio", []string{"THEME_SITENAME=InvenIO"}, []string{"invenio"}},
+		{"quotes in the site name", []string{`ACCOUNTS_SITENAME=Bob's "Repo" \ 1`}, []string{"invenio", `Bob's "Repo" \ 1`}},
+		{"explicit", []string{"THEME_SITENAME=Zenodo", "ACCOUNTS_PASSWORD_CONTEXT_WORDS=zenodo, cern"}, []string{"zenodo", "cern"}},
+		{"explicit list", []string{`ACCOUNTS_PASSWORD_CONTEXT_WORDS=["openaire"]`}, []string{"openaire"}},
+		{"none", []string{"THEME_SITENAME=Zenodo", "ACCOUNTS_PASSWORD_CONTEXT_WORDS=[]"}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustLoad(t, Options{Environ: baseEnv(t, tt.env...)})
+			if diff := cmp.Diff(tt.want, c.PasswordContextWords, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("PasswordContextWords mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestDevModeDefaults(t *testing.T) {
 	tests := []struct {
 		name       string

@@ -107,6 +107,7 @@ func TestCheckBlocklist(t *testing.T) {
 func TestErrorMessages(t *testing.T) {
 	for err, want := range map[error]string{
 		ErrCommon:                          "Password on common passwords list",
+		ErrContext:                         "Password made of the site name, your email or your username",
 		ErrBreached:                        "Password on breached list",
 		ErrUnavailable:                     "Failed to contact breached passwords site",
 		&unavailableError{errors.New("x")}: "Failed to contact breached passwords site",

@@ -19,6 +19,11 @@ var (
 	// nearest text, "Password not complex enough", would misstate the
 	// reason, which NIST SP 800-63B requires to be given.
 	ErrCommon = errors.New("Password on common passwords list")
+	// ErrContext is returned by Check for a password made of the site's
+	// words or of the user's email address or username (NIST SP 800-63B's
+	// "context-specific words"); the rule is madeOfWords'. Like ErrCommon,
+	// its message is accounts' own.
+	ErrContext = errors.New("Password made of the site name, your email or your username")
 	// ErrBreached is returned by Check for a password that the breached
 	// passwords site has seen at least BreachedCount times
 	// (Flask-Security's PASSWORD_BREACHED).
@@ -47,8 +52,13 @@ const (
 	DefaultUserAgent = "invenio-go-accounts-pwcheck"
 )
 
-// Options configure a Checker. The zero value checks the blocklist only.
+// Options configure a Checker. The zero value checks the blocklist and the
+// user's own words only.
 type Options struct {
+	// ContextWords are the site's own words (ACCOUNTS_PASSWORD_CONTEXT_WORDS:
+	// "invenio" and the site name by default), which new passwords must not
+	// be made of. Each is split as contextWords describes.
+	ContextWords []string
 	// Breached is SECURITY_PASSWORD_CHECK_BREACHED. "" is ModeOff; a value
 	// that is none of the modes is treated as ModeStrict, which fails closed.
 	Breached Mode
@@ -83,6 +93,7 @@ type Checker struct {
 	userAgent string
 	client    *http.Client
 	log       *slog.Logger // nil: slog.Default()
+	siteWords []string     // contextWords(Options.ContextWords)
 
 	once    sync.Once
 	blocked map[string]struct{} // built on first use by blocklist()
@@ -103,6 +114,7 @@ func New(opts Options) *Checker {
 		userAgent: cmp.Or(opts.UserAgent, DefaultUserAgent),
 		client:    opts.Client,
 		log:       opts.Logger,
+		siteWords: contextWords(opts.ContextWords...),
 	}
 	if c.client == nil {
 		c.client = &http.Client{Timeout: c.timeout}
@@ -126,15 +138,20 @@ func rangeURL(raw string) string {
 	return raw
 }
 
-// Check returns ErrCommon when password is on the blocklist, and, unless
-// the mode is ModeOff, ErrBreached when the breached passwords site has seen
-// it at least BreachedCount times. When the site cannot be asked, it logs a
-// warning and returns nil in ModeOn, or an error matching ErrUnavailable in
-// ModeStrict. It returns nil otherwise. ctx bounds the lookup, as does the
-// Timeout option.
-func (c *Checker) Check(ctx context.Context, password string) error {
+// Check returns ErrCommon when password is on the blocklist; ErrContext
+// when it is made of the site's words (Options.ContextWords) or of the
+// user's own, taken from userInputs (their email address and username, as
+// contextWords splits them); and, unless the mode is ModeOff, ErrBreached
+// when the breached passwords site has seen it at least BreachedCount
+// times. When the site cannot be asked, it logs a warning and returns nil
+// in ModeOn, or an error matching ErrUnavailable in ModeStrict. It returns
+// nil otherwise. ctx bounds the lookup, as does the Timeout option.
+func (c *Checker) Check(ctx context.Context, password string, userInputs ...string) error {
 	if c.isCommon(password) {
 		return ErrCommon
+	}
+	if madeOfWords(password, append(contextWords(userInputs...), c.siteWords...)) {
+		return ErrContext
 	}
 	if c.mode == ModeOff {
 		return nil
