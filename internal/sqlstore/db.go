@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -109,11 +110,23 @@ func openSQLite(path string) (*sql.DB, error) {
 		// Each connection to :memory: is its own database: keep one.
 		db.SetMaxOpenConns(1)
 	} else {
+		// Keep as many idle connections as may be open: with the default of
+		// 2 idle, a burst of concurrent requests closes and reopens
+		// connections (an open runs the pragmas) on every request.
+		n := sqliteConns()
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
 		// A connection opened while the file could not be written stays
 		// read-only: renew connections so that service resumes by itself.
 		db.SetConnMaxLifetime(time.Second)
 	}
 	return db, nil
+}
+
+// sqliteConns bounds the SQLite pool: the driver is pure Go and CPU-bound,
+// and writers queue on one lock, so a few connections per core suffice.
+func sqliteConns() int {
+	return max(8, 2*runtime.GOMAXPROCS(0))
 }
 
 func escapePath(p string) string {
