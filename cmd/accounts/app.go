@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/config"
 	"github.com/invenio-go/accounts/internal/password"
 	"github.com/invenio-go/accounts/internal/pwcheck"
 	"github.com/invenio-go/accounts/internal/session"
+	"github.com/invenio-go/accounts/internal/session/redisstore"
 	"github.com/invenio-go/accounts/internal/sqlstore"
 )
 
@@ -19,6 +21,9 @@ type app struct {
 	log *slog.Logger
 	db  *sqlstore.DB
 	svc *accounts.Service
+	// redis is the Redis session store when ACCOUNTS_SESSION_REDIS_URL is
+	// set: the sessions live there, and user changes are announced on it.
+	redis *redisstore.Store
 }
 
 // loadConfig reads the configuration from the flags, the file and the
@@ -74,6 +79,15 @@ func (e *env) openAppWith(ctx context.Context, flags map[string]string) (*app, e
 		a.db.Close()
 		return nil, err
 	}
+	if cfg.SessionRedisURL != "" {
+		// Opening does not connect: commands that touch no user need no
+		// Redis. Those that do announce their changes to the serving nodes.
+		if a.redis, err = redisstore.Open(cfg.SessionRedisURL, redisstore.Options{}); err != nil {
+			a.db.Close()
+			return nil, &usageError{fmt.Sprintf("ACCOUNTS_SESSION_REDIS_URL: %v", err)}
+		}
+		a.svc.SetChangeNotifier(a.redis.Changes())
+	}
 	return a, nil
 }
 
@@ -93,6 +107,8 @@ func newService(cfg *config.Config, store accounts.Store, log *slog.Logger) (*ac
 		LoginWithoutConfirmation: cfg.LoginWithoutConfirmation,
 		HashConcurrency:          cfg.HashConcurrency,
 		HashQueue:                cfg.HashQueue,
+		UserCacheTTL:             cacheTTL(cfg.UserCacheTTL),
+		Logger:                   log,
 		PasswordCheck: pwcheck.New(pwcheck.Options{ContextWords: cfg.PasswordContextWords,
 			Breached: pwcheck.Mode(cfg.PasswordCheckBreached), BreachedCount: cfg.PasswordBreachedCount,
 			URL: cfg.PasswordBreachedURL, Logger: log}),
@@ -104,6 +120,15 @@ func newService(cfg *config.Config, store accounts.Store, log *slog.Logger) (*ac
 		opts.Timezone = cfg.DefaultTimezone.String()
 	}
 	return accounts.NewService(store, hasher, opts)
+}
+
+// cacheTTL maps ACCOUNTS_USER_CACHE_TTL (0: off) onto the service's
+// option (0: the default, negative: off).
+func cacheTTL(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 func newHasher(cfg *config.Config) (*password.Hasher, error) {
@@ -122,7 +147,13 @@ func newHasher(cfg *config.Config) (*password.Hasher, error) {
 }
 
 // Close releases the app's resources.
-func (a *app) Close() error { return a.db.Close() }
+func (a *app) Close() error {
+	a.svc.WaitAnnouncements()
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	return a.db.Close()
+}
 
 // explicit turns a list the configuration left empty into an empty, non-nil
 // one: the configuration has filled in its defaults already, and the
@@ -139,10 +170,7 @@ func explicit(list []string) []string {
 // in-memory store (which lives inside each serve process) the database
 // rows are what the nodes re-check within 2 seconds.
 func (a *app) sessionManager() (*session.Manager, func(), error) {
-	store, _, err := sessionStore(a.cfg)
-	if err != nil {
-		return nil, nil, err
-	}
+	store, _ := a.sessionStore()
 	mgr, err := newSessionManager(a.cfg, store)
 	if err != nil {
 		store.Close()

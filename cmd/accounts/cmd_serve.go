@@ -50,11 +50,13 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		a.log.Warn(w)
 	}
 	routeRedisLog(a.log)
-	store, checks, err := sessionStore(a.cfg)
-	if err != nil {
-		return err
-	}
+	store, checks := a.sessionStore()
 	defer store.Close()
+	if a.redis != nil {
+		// Other nodes' (and the CLI's) user changes empty this node's cache.
+		go a.redis.Changes().Listen(ctx, a.svc.ForgetUser, a.svc.ForgetUsers, nil, 5*time.Second,
+			func(err error) { a.log.Warn("user changes from the other nodes: lost; retrying", "err", err) })
+	}
 	checks["database"] = a.db.Ready
 	mgr, err := newSessionManager(a.cfg, store)
 	if err != nil {
@@ -125,19 +127,21 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 }
 
 // sessionStore returns the Redis store when ACCOUNTS_SESSION_REDIS_URL is
-// set, else the in-memory one, with the readiness checks it brings.
-func sessionStore(cfg *config.Config) (sessionBackend, map[string]httpserver.Checker, error) {
+// set (the app owns it: closing the result leaves it open), else a new
+// in-memory one, with the readiness checks it brings.
+func (a *app) sessionStore() (sessionBackend, map[string]httpserver.Checker) {
 	checks := map[string]httpserver.Checker{}
-	if cfg.SessionRedisURL == "" {
-		return memstore.New(memstore.Options{}), checks, nil
+	if a.redis == nil {
+		return memstore.New(memstore.Options{}), checks
 	}
-	rs, err := redisstore.Open(cfg.SessionRedisURL, redisstore.Options{})
-	if err != nil {
-		return nil, nil, &usageError{fmt.Sprintf("ACCOUNTS_SESSION_REDIS_URL: %v", err)}
-	}
-	checks["redis"] = rs.Ping
-	return rs, checks, nil
+	checks["redis"] = a.redis.Ping
+	return borrowed{a.redis}, checks
 }
+
+// borrowed is a store whose Close leaves it open.
+type borrowed struct{ *redisstore.Store }
+
+func (borrowed) Close() error { return nil }
 
 type sessionBackend interface {
 	session.Store

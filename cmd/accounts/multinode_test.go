@@ -120,6 +120,9 @@ func newMultiNode(t *testing.T, bin, redisURL string) *multiNode {
 		"ACCOUNTS_SESSION_REDIS_URL=" + redisURL, // rate limits default to it too
 		`SECURITY_PASSWORD_HASH_OPTIONS={"pbkdf2_sha512": {"rounds": 1000}}`,
 		"ACCOUNTS_LOG_LEVEL=error",
+		// Every node keeps its users for an hour: only the announcements
+		// through Redis can make them see a change in time.
+		"ACCOUNTS_USER_CACHE_TTL=1 hours",
 		`PROXYFIX_CONFIG={"x_for": 1}`,
 		// The scheduled jobs would race the job check; it runs them itself.
 		"ACCOUNTS_SCHEDULE_CLEAN_SESSIONS=0",
@@ -141,6 +144,7 @@ func (mn *multiNode) run() {
 	mn.startNodes()
 	a := mn.checkSessionWorksEverywhere()
 	mn.checkRateLimitAcrossNodes()
+	mn.checkUserChangesReachEveryNode(a)
 	mn.checkAPIRevocation(a)
 	mn.checkCLIBlock(a)
 	mn.checkConcurrentJobs()
@@ -333,6 +337,127 @@ func (mn *multiNode) checkSessionWorksEverywhere() *e2eClient {
 		t.Fatalf("GET node3/api/sessions = %d %s, want 200 listing the current session", r.status, r.body)
 	}
 	return a
+}
+
+// --- 3. user changes reach every node's cache ------------------------------
+
+// checkUserChangesReachEveryNode warms every node's user cache, then
+// changes the user's roles from the CLI and from node 1's admin API: every
+// node must show the change within the revocation bounds, although the
+// nodes keep users for an hour (ACCOUNTS_USER_CACHE_TTL).
+func (mn *multiNode) checkUserChangesReachEveryNode(a *e2eClient) {
+	t := mn.t
+	t.Helper()
+	for _, args := range [][]string{{"roles", "create", "admin"}, {"roles", "create", "cache-probe"}} {
+		if r := mn.cli(args...); r.err != nil {
+			t.Fatalf("accounts %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.err, r.stdout, r.stderr)
+		}
+	}
+	cookies := mn.cookieHeader(a)
+	pollers := mn.pollers()
+	defer mnClosePollers(pollers)
+	for i, p := range pollers {
+		if roles, err := p.roles(cookies); err != nil || len(roles) != 0 {
+			t.Fatalf("before the changes: node%d/api/me roles = %v %v, want none", i+1, roles, err)
+		}
+	}
+
+	r := mn.cli("roles", "add", mn.email, "admin")
+	exited := time.Now()
+	if r.err != nil {
+		t.Fatalf("accounts roles add: %v\nstdout:\n%s\nstderr:\n%s", r.err, r.stdout, r.stderr)
+	}
+	lat := mnPollUntil(pollers, exited, func(p *mnPoller) (bool, error) {
+		roles, err := p.roles(cookies)
+		return slices.Contains(roles, "admin"), err
+	})
+	t.Logf("CLI role grant: seen by node1 %s, node2 %s, node3 %s (from the command's exit)", lat[0].d, lat[1].d, lat[2].d)
+	for i, l := range lat {
+		if l.err != nil || l.d > mnCLIRevocation {
+			t.Errorf("node%d: the role granted by `accounts roles add` seen after %s (%v), want within %s", i+1, l.d, l.err, mnCLIRevocation)
+		}
+	}
+
+	var uid int64
+	if err := mn.db.QueryRow(`SELECT id FROM accounts_user WHERE email = $1`, mn.email).Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("%s/api/admin/users/%d/roles/cache-probe", mn.nodes[0].base, uid)
+	if r := a.do("PUT", url, nil); r.status != http.StatusOK {
+		t.Fatalf("PUT node1%s = %d %s, want 200", strings.TrimPrefix(url, mn.nodes[0].base), r.status, r.body)
+	}
+	answered := time.Now()
+	lat = mnPollUntil(pollers, answered, func(p *mnPoller) (bool, error) {
+		roles, err := p.roles(cookies)
+		return slices.Contains(roles, "cache-probe"), err
+	})
+	t.Logf("admin API role grant on node1: seen by node1 %s, node2 %s, node3 %s (from the answer)", lat[0].d, lat[1].d, lat[2].d)
+	for i, l := range lat {
+		if l.err != nil || l.d > mnAPIRevocation {
+			t.Errorf("node%d: the role granted through node1's admin API seen after %s (%v), want within %s", i+1, l.d, l.err, mnAPIRevocation)
+		}
+	}
+}
+
+// roles returns the names of the roles GET /api/me lists.
+func (p *mnPoller) roles(cookie string) ([]string, error) {
+	req, err := http.NewRequest("GET", p.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Cookie", cookie)
+	req.Header.Set("X-Forwarded-For", p.ip)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var me struct {
+		Roles []struct {
+			Name string `json:"name"`
+		} `json:"roles"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s = %d, want 200", p.url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&me); err != nil {
+		return nil, fmt.Errorf("GET %s: %w", p.url, err)
+	}
+	names := []string{}
+	for _, r := range me.Roles {
+		names = append(names, r.Name)
+	}
+	return names, nil
+}
+
+// mnPollUntil asks every poller in parallel, as fast as it answers, until
+// done holds, and returns how long after since each did.
+func mnPollUntil(pollers []*mnPoller, since time.Time, done func(*mnPoller) (bool, error)) []mnLatency {
+	lat := make([]mnLatency, len(pollers))
+	var wg sync.WaitGroup
+	for i, p := range pollers {
+		wg.Go(func() {
+			for {
+				ok, err := done(p)
+				lat[i].polls++
+				now := time.Now()
+				switch {
+				case err != nil:
+					lat[i].err = err
+					return
+				case ok:
+					lat[i].d = now.Sub(since)
+					return
+				case now.Sub(since) > mnRevocationWindow:
+					lat[i].err = fmt.Errorf("not yet after %s (%d polls)", mnRevocationWindow, lat[i].polls)
+					lat[i].d = now.Sub(since)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return lat
 }
 
 // --- 4. rate limits count across nodes -----------------------------------
@@ -590,33 +715,16 @@ type mnLatency struct {
 // pollUntil401 asks every node in parallel, as fast as it answers, until
 // it refuses the session, and returns how long after since each did.
 func (mn *multiNode) pollUntil401(pollers []*mnPoller, cookie string, since time.Time) []mnLatency {
-	lat := make([]mnLatency, len(pollers))
-	var wg sync.WaitGroup
-	for i, p := range pollers {
-		wg.Go(func() {
-			for {
-				st, err := p.me(cookie)
-				lat[i].polls++
-				now := time.Now()
-				switch {
-				case err != nil:
-					lat[i].err = err
-					return
-				case st == http.StatusUnauthorized:
-					lat[i].d = now.Sub(since)
-					return
-				case st != http.StatusOK:
-					lat[i].err = fmt.Errorf("GET %s = %d, want 200 or 401", p.url, st)
-					return
-				case now.Sub(since) > mnRevocationWindow:
-					lat[i].err = fmt.Errorf("GET %s still 200 after %s (%d polls)", p.url, mnRevocationWindow, lat[i].polls)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return lat
+	return mnPollUntil(pollers, since, func(p *mnPoller) (bool, error) {
+		st, err := p.me(cookie)
+		switch {
+		case err != nil:
+			return false, err
+		case st != http.StatusOK && st != http.StatusUnauthorized:
+			return false, fmt.Errorf("GET %s = %d, want 200 or 401", p.url, st)
+		}
+		return st == http.StatusUnauthorized, nil
+	})
 }
 
 // --- 5. jobs from every node at once ---------------------------------------

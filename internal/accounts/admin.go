@@ -102,7 +102,7 @@ type AdminStore interface {
 }
 
 func (s *Service) adminStore() (AdminStore, error) {
-	as, ok := s.store.(AdminStore)
+	as, ok := s.raw.(AdminStore)
 	if !ok {
 		return nil, fmt.Errorf("admin: the store does not support the administration")
 	}

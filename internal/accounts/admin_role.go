@@ -49,7 +49,9 @@ func (s *Service) UpdateRole(ctx context.Context, id, name, description string, 
 	}
 	r.Name, r.Description, r.Updated = name, description, s.now()
 	as, _ := s.adminStore()
-	if err := as.UpdateRole(ctx, r); err != nil {
+	err = as.UpdateRole(ctx, r)
+	s.usersChanged(ctx) // the role is in its users' payloads
+	if err != nil {
 		if ErrorCode(err) == EConflict && strings.HasPrefix(ErrorMessage(err), "duplicate value") {
 			return nil, FieldError("name", MsgRoleExists)
 		}

@@ -99,7 +99,7 @@ const (
 )
 
 func (s *Service) auditStore() (AuditStore, error) {
-	as, ok := s.store.(AuditStore)
+	as, ok := s.raw.(AuditStore)
 	if !ok {
 		return nil, fmt.Errorf("audit: the store keeps no audit log")
 	}

@@ -35,7 +35,7 @@ type DomainStore interface {
 // CheckDomain refuses an address whose domain is blocked (Invenio's
 // registration check). Errors: EInvalid on field "email".
 func (s *Service) CheckDomain(ctx context.Context, email string) error {
-	ds, ok := s.store.(DomainStore)
+	ds, ok := s.raw.(DomainStore)
 	if !ok {
 		return nil
 	}
@@ -59,7 +59,7 @@ func (s *Service) Confirm(ctx context.Context, u *User) (bool, error) {
 	}
 	domain := EmailDomain(u.Email)
 	status := DomainNew
-	if ds, ok := s.store.(DomainStore); ok && domain != "" {
+	if ds, ok := s.raw.(DomainStore); ok && domain != "" {
 		if err := ds.EnsureDomain(ctx, domain, tld(domain), s.now()); err != nil {
 			return false, fmt.Errorf("confirm: %w", err)
 		}

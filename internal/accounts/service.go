@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,20 +31,31 @@ type Options struct {
 	LoginWithoutConfirmation bool   // SECURITY_LOGIN_WITHOUT_CONFIRMATION
 	HashConcurrency          int    // ACCOUNTS_HASH_CONCURRENCY: hashes at once (0: no bound)
 	HashQueue                int    // ACCOUNTS_HASH_QUEUE: requests waiting for one before EUnavailable
-	// PasswordCheck refuses common and breached passwords wherever a
-	// password is set; nil checks only the length.
+	// PasswordCheck refuses common, context-specific and breached
+	// passwords wherever a password is set; nil checks only the length.
 	PasswordCheck PasswordChecker
-	Now           func() time.Time
+	// UserCacheTTL bounds how long SessionUser answers from its cache
+	// (ACCOUNTS_USER_CACHE_TTL): 0 means DefaultUserCacheTTL, a negative
+	// value turns the cache off.
+	UserCacheTTL time.Duration
+	// Changes announces user changes to the other nodes; nil for one node.
+	Changes ChangeNotifier
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Service carries out the account operations with Invenio's semantics.
 type Service struct {
-	store    Store
-	hasher   PasswordHasher
-	opts     Options
-	username *regexp.Regexp
-	ender    SessionEnder
-	pool     *hashPool
+	store Store // raw wrapped: its writes invalidate the user cache
+	raw   Store
+	users userCache
+	// announcing counts the announcements of user changes under way.
+	announcing sync.WaitGroup
+	hasher     PasswordHasher
+	opts       Options
+	username   *regexp.Regexp
+	ender      SessionEnder
+	pool       *hashPool
 }
 
 // NewService returns a service. It fails only on an invalid username regex.
@@ -65,8 +78,16 @@ func NewService(store Store, hasher PasswordHasher, opts Options) (*Service, err
 	if err != nil {
 		return nil, fmt.Errorf("ACCOUNTS_USERNAME_REGEX: %w", err)
 	}
-	return &Service{store: store, hasher: hasher, opts: opts, username: re,
-		pool: newHashPool(opts.HashConcurrency, opts.HashQueue)}, nil
+	svc := &Service{raw: store, hasher: hasher, opts: opts, username: re,
+		pool: newHashPool(opts.HashConcurrency, opts.HashQueue)}
+	svc.store = notifyingStore{Store: store, s: svc}
+	switch {
+	case opts.UserCacheTTL == 0:
+		svc.users.ttl = DefaultUserCacheTTL
+	case opts.UserCacheTTL > 0:
+		svc.users.ttl = opts.UserCacheTTL
+	}
+	return svc, nil
 }
 
 func setDefault(s *string, v string) {
@@ -78,6 +99,10 @@ func setDefault(s *string, v string) {
 // SetSessionEnder installs what ends a user's stored sessions when they are
 // blocked or deactivated (the session layer, once it exists).
 func (s *Service) SetSessionEnder(e SessionEnder) { s.ender = e }
+
+// SetChangeNotifier sets how user changes reach the other nodes' caches
+// (Options.Changes); call it before the service is used.
+func (s *Service) SetChangeNotifier(c ChangeNotifier) { s.opts.Changes = c }
 
 // Store returns the store the service uses.
 func (s *Service) Store() Store { return s.store }

@@ -64,6 +64,7 @@ type Config struct {
 	SessionCookieSameSite         http.SameSite // SESSION_COOKIE_SAMESITE
 	PermanentSessionLifetime      time.Duration // PERMANENT_SESSION_LIFETIME
 	SessionIdleTimeout            time.Duration // ACCOUNTS_SESSION_IDLE_TIMEOUT, 0 = off
+	UserCacheTTL                  time.Duration // ACCOUNTS_USER_CACHE_TTL, 0 = off
 	SessionActivityUpdateInterval time.Duration // ACCOUNTS_SESSION_ACTIVITY_UPDATE_INTERVAL
 	SessionActivityEnabled        bool          // ACCOUNTS_SESSION_ACTIVITY_ENABLED
 	UserinfoHeaders               bool          // ACCOUNTS_USERINFO_HEADERS

@@ -87,6 +87,7 @@ func sessionKeys() []Key {
 		durKey("ACCOUNTS_SESSION_IDLE_TIMEOUT", "0", "A session unused this long ends; 0: no idle timeout.", func(c *Config) *time.Duration { return &c.SessionIdleTimeout }),
 		durKey("ACCOUNTS_SESSION_ACTIVITY_UPDATE_INTERVAL", "5 minutes", "How often a session's last activity is written back.", func(c *Config) *time.Duration { return &c.SessionActivityUpdateInterval }),
 		boolKey("ACCOUNTS_SESSION_ACTIVITY_ENABLED", "true", "Record sessions (IP, browser, country), list them and allow revoking them.", func(c *Config) *bool { return &c.SessionActivityEnabled }),
+		durKey("ACCOUNTS_USER_CACHE_TTL", "2 seconds", "How long a node answers an authenticated request's user and roles from memory; changes made by `accounts` itself reach every node at once (through Redis when the sessions are there), others within this time. 0: read the database on every request.", func(c *Config) *time.Duration { return &c.UserCacheTTL }),
 		boolKey("ACCOUNTS_USERINFO_HEADERS", "false", "Add `X-Session-ID` and `X-User-ID` headers to responses.", func(c *Config) *bool { return &c.UserinfoHeaders }),
 	)
 }

@@ -118,9 +118,13 @@ type rolePayload struct {
 }
 
 func (s *Server) userPayload(r *http.Request, u *accounts.User) (userPayload, error) {
-	roles, err := s.opts.Service.UserRoles(r.Context(), u.ID)
-	if err != nil {
-		return userPayload{}, err
+	// The logged-in user's roles came with it (cached); others are read.
+	roles := stateOf(r).roles
+	if roles == nil || stateOf(r).user != u {
+		var err error
+		if roles, err = s.opts.Service.UserRoles(r.Context(), u.ID); err != nil {
+			return userPayload{}, err
+		}
 	}
 	p := userPayload{ConfirmedAt: isoformat(u.ConfirmedAt), Email: u.Email, ID: u.ID,
 		LastLoginAt: isoformat(u.Login.LastLoginAt), Roles: []rolePayload{}}

@@ -16,7 +16,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, u *accounts.User)
 	if err := s.saveSession(w, r); err != nil {
 		return err
 	}
-	st.user, st.userLoaded = u, true
+	st.user, st.roles, st.userLoaded = u, nil, true
 	s.renewCSRF(w, r)
 	if !s.set.SessionActivityEnabled {
 		return nil
@@ -50,7 +50,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.opts.Sessions.Destroy(r.Context(), w, st.sess); err != nil {
 		return err
 	}
-	st.user, st.userLoaded = nil, true
+	st.user, st.roles, st.userLoaded = nil, nil, true
 	s.renewCSRF(w, r)
 	return nil
 }

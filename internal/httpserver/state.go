@@ -14,6 +14,7 @@ import (
 type state struct {
 	sess       *session.Session
 	user       *accounts.User
+	roles      []accounts.Role // the user's, read with it
 	userLoaded bool
 	csrf       string // the valid csrftoken cookie value, or "" until issued
 	ip         string
@@ -68,7 +69,7 @@ func (s *Server) currentUser(r *http.Request) (*accounts.User, error) {
 		st.sess.Logout()
 		return nil, nil
 	}
-	u, err := s.opts.Service.FindUser(r.Context(), accounts.UserRef(itoa(uid)))
+	u, roles, err := s.opts.Service.SessionUser(r.Context(), uid)
 	switch {
 	case accounts.ErrorCode(err) == accounts.ENotFound:
 		st.sess.Logout()
@@ -79,7 +80,7 @@ func (s *Server) currentUser(r *http.Request) (*accounts.User, error) {
 		st.sess.Logout()
 		return nil, nil
 	}
-	st.user = u
+	st.user, st.roles = u, roles
 	return u, nil
 }
 
