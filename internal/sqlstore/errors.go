@@ -55,8 +55,11 @@ func translate(err error) error {
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error
+	// pgconn.SafeToRetry: pgx did not send the statement, e.g. "conn
+	// closed" on a connection PostgreSQL dropped while it sat in the pool.
 	if errors.As(err, &connErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		pgconn.SafeToRetry(err) {
 		return unavailable(err)
 	}
 	return err
