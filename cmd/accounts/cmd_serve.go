@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,10 +64,17 @@ func (e *env) serve(ctx context.Context, flags map[string]string) error {
 		return err
 	}
 	a.svc.SetSessionEnder(mgr)
-	agents, err := clientinfo.NewUAParser()
-	if err != nil {
-		return err
-	}
+	// The user-agent regexes compile while the server starts; the first
+	// logins wait for them if they come sooner.
+	agents, compiled := clientinfo.StartUAParser()
+	go func() {
+		if err := <-compiled; err != nil {
+			a.log.Error("user agents will not be parsed (browser, OS and device stay empty)", "err", err)
+		}
+		// The compilation left megabytes of garbage: give them back now
+		// rather than over the scavenger's next minutes.
+		debug.FreeOSMemory()
+	}()
 	geo, err := clientinfo.OpenGeoIP(a.cfg.GeoIPDB)
 	if err != nil {
 		return &usageError{fmt.Sprintf("ACCOUNTS_GEOIP_DB: %v", err)}

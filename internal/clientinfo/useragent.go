@@ -46,6 +46,8 @@ type uaResult struct {
 type UAParser struct {
 	uap   *uaparser.Parser
 	cache *lru[string, uaResult]
+	// ready, when not nil, is closed once uap is set (StartUAParser).
+	ready chan struct{}
 }
 
 // NewUAParser compiles the built-in uap-core regexes (1200 of them: about
@@ -60,6 +62,25 @@ func NewUAParser() (*UAParser, error) {
 	return &UAParser{uap: uap, cache: newLRU[string, uaResult](uaCacheSize)}, nil
 }
 
+// StartUAParser returns a parser whose regexes compile in the background
+// (a quarter of a second that `serve` need not wait for before it is
+// ready): Parse calls made meanwhile wait for them. The channel receives
+// the compilation's error, nil on success, once; after an error the parser
+// gives an Agent with every field nil.
+func StartUAParser() (*UAParser, <-chan error) {
+	p := &UAParser{cache: newLRU[string, uaResult](uaCacheSize), ready: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		uap, err := NewUAParser()
+		if err == nil {
+			p.uap = uap.uap
+		}
+		close(p.ready)
+		done <- err
+	}()
+	return p, done
+}
+
 // Parse returns what Invenio would store for the User-Agent header ua (""
 // when the request has none). Only the first MaxUALength bytes are parsed.
 // A nil *UAParser returns an Agent with every field nil, as when Invenio
@@ -70,7 +91,13 @@ func NewUAParser() (*UAParser, error) {
 // answer: Python's \w, \s and \b also match non-ASCII letters and spaces,
 // Go's only ASCII ones.
 func (p *UAParser) Parse(ua string) Agent {
-	if p == nil || p.uap == nil {
+	if p == nil {
+		return Agent{}
+	}
+	if p.ready != nil {
+		<-p.ready
+	}
+	if p.uap == nil {
 		return Agent{}
 	}
 	key := wsgiString(ua)

@@ -248,3 +248,22 @@ func deref(s *string) any {
 	}
 	return *s
 }
+
+// TestStartUAParser: a parser started in the background reports success
+// once, and parses as a synchronously built one does, even when called
+// before its regexes are ready (Parse waits for them).
+func TestStartUAParser(t *testing.T) {
+	want := newTestUAParser(t)
+	const ua = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+	p, compiled := StartUAParser()
+	got := p.Parse(ua) // most likely before the compilation ends
+	if err := <-compiled; err != nil {
+		t.Fatalf("StartUAParser: %v", err)
+	}
+	if diff := cmp.Diff(want.Parse(ua), got); diff != "" {
+		t.Errorf("Parse(%q) differs from a synchronously built parser's (-want +got):\n%s", ua, diff)
+	}
+	if got.Browser == nil || *got.Browser != "Firefox" {
+		t.Errorf("Parse(%q).Browser = %v, want Firefox", ua, got.Browser)
+	}
+}
