@@ -14,13 +14,13 @@ import (
 // backends lists the databases every contract test runs on.
 var backends = []struct {
 	name string
-	open func(t *testing.T) *sqlstore.DB
+	open func(t testing.TB) *sqlstore.DB
 }{
 	{"sqlite", openSQLite},
 	{"postgres", openPostgres},
 }
 
-func openSQLite(t *testing.T) *sqlstore.DB {
+func openSQLite(t testing.TB) *sqlstore.DB {
 	t.Helper()
 	db, err := sqlstore.Open(context.Background(), sqlstore.SQLite, filepath.Join(t.TempDir(), "accounts.db"))
 	if err != nil {
@@ -32,7 +32,7 @@ func openSQLite(t *testing.T) *sqlstore.DB {
 
 // openPostgres opens a fresh, empty database of its own on the test server,
 // dropped when the test ends.
-func openPostgres(t *testing.T) *sqlstore.DB {
+func openPostgres(t testing.TB) *sqlstore.DB {
 	t.Helper()
 	dsn := sqltest.NewPostgresDatabase(t)
 	db, err := sqlstore.Open(context.Background(), sqlstore.Postgres, dsn)
@@ -43,7 +43,7 @@ func openPostgres(t *testing.T) *sqlstore.DB {
 	return db
 }
 
-func migrated(t *testing.T, db *sqlstore.DB) *sqlstore.DB {
+func migrated(t testing.TB, db *sqlstore.DB) *sqlstore.DB {
 	t.Helper()
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)

@@ -20,7 +20,7 @@ const testSalt = "contract-test-salt"
 
 // newService returns a service over db with cheap hashes (the rounds policy
 // itself is tested in internal/password).
-func newService(t *testing.T, db *sqlstore.DB, opts accounts.Options) *accounts.Service {
+func newService(t testing.TB, db *sqlstore.DB, opts accounts.Options) *accounts.Service {
 	t.Helper()
 	h, err := password.New(password.Policy{Salt: []byte(testSalt), Rounds: 1000})
 	if err != nil {
@@ -35,7 +35,7 @@ func newService(t *testing.T, db *sqlstore.DB, opts accounts.Options) *accounts.
 	return svc
 }
 
-func mustCreate(t *testing.T, svc *accounts.Service, email string) *accounts.User {
+func mustCreate(t testing.TB, svc *accounts.Service, email string) *accounts.User {
 	t.Helper()
 	u, err := svc.CreateUser(context.Background(), accounts.NewUser{Email: email, Password: "correct horse", Active: true})
 	if err != nil {

@@ -249,3 +249,28 @@ func describe(u *accounts.User, roles []accounts.Role, err error) string {
 	return fmt.Sprintf("active=%v confirmed=%v logins=%d version=%d roles=%v",
 		u.Active, u.ConfirmedAt != nil, u.Login.LoginCount, u.VersionID, roleNames(roles))
 }
+
+// BenchmarkSessionUser: the user and roles of an authenticated request,
+// from the cache (the hot path) and, for comparison, from SQLite each time.
+func BenchmarkSessionUser(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cached", time.Hour}, {"uncached", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			db := migrated(b, openSQLite(b))
+			svc := newService(b, db, accounts.Options{UserCacheTTL: c.ttl})
+			u := mustCreate(b, svc, "bench@example.org")
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, _, err := svc.SessionUser(ctx, u.ID); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
