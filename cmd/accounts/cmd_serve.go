@@ -220,6 +220,8 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		AdminRole:                cfg.AdminRole,
 		ProxyProtoHops:           cfg.ProxyFixXProto,
 		EndpointLimits:           endpointLimits(cfg.RatelimitPerEndpoint),
+		GuestLimits:              limits(cfg.RatelimitGuestUser),
+		AuthenticatedLimits:      limits(cfg.RatelimitAuthenticatedUser),
 		RecaptchaPublicKey:       cfg.RecaptchaPublicKey,
 		RecaptchaPrivateKey:      cfg.RecaptchaPrivateKey,
 		RecaptchaVerifyURL:       cfg.RecaptchaVerifyURL,

@@ -73,12 +73,15 @@ const (
 )
 
 // faultEnv is the environment of the fault tests' servers: the per-client
-// limits raised so that the load is not rate-limited (the limiter still
-// runs, on the session Redis when there is one).
+// limits, per endpoint and general, raised so that the load is not
+// rate-limited (the limiter still runs, on every request, on the session
+// Redis when there is one).
 func faultEnv(extra ...string) []string {
 	return append([]string{
 		`RATELIMIT_PER_ENDPOINT={"security.login": "100000 per minute", "security.register": "100000 per minute", ` +
 			`"security.forgot_password": "100000 per minute", "security.reset_password": "100000 per minute"}`,
+		"RATELIMIT_GUEST_USER=100000 per minute",
+		"RATELIMIT_AUTHENTICATED_USER=100000 per minute",
 	}, extra...)
 }
 

@@ -123,6 +123,10 @@ func newMultiNode(t *testing.T, bin, redisURL string) *multiNode {
 		// Every node keeps its users for an hour: only the announcements
 		// through Redis can make them see a change in time.
 		"ACCOUNTS_USER_CACHE_TTL=1 hours",
+		// The pollers ask as fast as the nodes answer: only the login
+		// limit, which the test checks, keeps its default.
+		"RATELIMIT_GUEST_USER=100000 per minute",
+		"RATELIMIT_AUTHENTICATED_USER=100000 per minute",
 		`PROXYFIX_CONFIG={"x_for": 1}`,
 		// The scheduled jobs would race the job check; it runs them itself.
 		"ACCOUNTS_SCHEDULE_CLEAN_SESSIONS=0",

@@ -163,3 +163,49 @@ func TestServeMetricsOnTheirOwnListener(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestServeGeneralRateLimits checks the wiring of invenio-app's general
+// limits: by default the 61st anonymous request in a minute is refused, a
+// logged-in user counts apart, the probes never; "[]" and
+// RATELIMIT_ENABLED=false switch them off.
+func TestServeGeneralRateLimits(t *testing.T) {
+	tests := []struct {
+		name          string
+		env           []string
+		guest, authed int // the first GET /api/me refused (anonymous, logged in); 0: none of 61
+	}{
+		{"defaults", nil, 61, 0},
+		{"set", []string{"RATELIMIT_GUEST_USER=2 per minute", "RATELIMIT_AUTHENTICATED_USER=3 per minute"}, 3, 4},
+		{"guest []", []string{"RATELIMIT_GUEST_USER=[]", "RATELIMIT_AUTHENTICATED_USER=3 per minute"}, 0, 4},
+		{"RATELIMIT_ENABLED=false", []string{"RATELIMIT_ENABLED=false", "RATELIMIT_GUEST_USER=2 per minute"}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := serveInProcess(t, serveEnv(t, append([]string{"ACCOUNTS_LOG_LEVEL=error"}, tt.env...)...))
+			firstRefused := func(c *e2eClient) int {
+				for i := 1; i <= 61; i++ {
+					if r := c.do("GET", base+"/api/me", nil); r.status == http.StatusTooManyRequests {
+						return i
+					}
+				}
+				return 0
+			}
+			if got := firstRefused(newE2EClient(t)); got != tt.guest {
+				t.Errorf("anonymous: request %d refused, want %d", got, tt.guest)
+			}
+			for i := 0; i < 5; i++ {
+				if r := newE2EClient(t).do("GET", base+"/healthz", nil); r.status != http.StatusOK {
+					t.Errorf("GET /healthz = %d", r.status)
+				}
+			}
+			c := newE2EClient(t)
+			creds := map[string]string{"email": "jane@example.org", "password": "correct horse battery staple"}
+			if r := c.do("POST", base+"/api/register", creds); r.status != http.StatusOK {
+				t.Fatalf("POST /api/register = %d %s", r.status, r.body)
+			}
+			if got := firstRefused(c); got != tt.authed {
+				t.Errorf("logged in: request %d refused, want %d", got, tt.authed)
+			}
+		})
+	}
+}

@@ -52,8 +52,13 @@ func limitGranularity(unit string) (time.Duration, bool) {
 // ParseLimits parses rate limits in the syntax of Flask-Limiter (the limits
 // library): "N per [M] unit" or "N/[M] unit", several separated by ";", ","
 // or "|". Units: second, minute, hour, day, month, year (plural allowed).
-// An empty string gives no limits.
+// An empty string gives no limits, and so does "[]", the empty list: the
+// form that switches off a limit whose default is not empty, since an empty
+// value counts as not set (Load) and a TOML array arrives as JSON.
 func ParseLimits(s string) ([]Limit, error) {
+	if strings.TrimSpace(s) == "[]" {
+		return nil, nil
+	}
 	var out []Limit
 	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(";,|", r) }) {
 		if strings.TrimSpace(part) == "" {

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -255,6 +256,43 @@ func TestDevModeDefaults(t *testing.T) {
 			c := mustLoad(t, Options{Environ: baseEnv(t, tt.env...), Dev: &tt.dev})
 			if c.SessionCookieSecure != tt.wantSecure || c.LogFormat != tt.wantFormat {
 				t.Errorf("SessionCookieSecure = %v, LogFormat = %q; want %v, %q", c.SessionCookieSecure, c.LogFormat, tt.wantSecure, tt.wantFormat)
+			}
+		})
+	}
+}
+
+// RATELIMIT_GUEST_USER and RATELIMIT_AUTHENTICATED_USER: an empty value
+// counts as not set (the default applies); "[]", in the environment or as a
+// TOML array, switches one off without touching the other.
+func TestGeneralRateLimits(t *testing.T) {
+	guest := []Limit{{1000, time.Hour}, {60, time.Minute}}
+	user := []Limit{{5000, time.Hour}, {100, time.Minute}}
+	tests := []struct {
+		name      string
+		env       []string
+		file      string
+		wantGuest []Limit
+		wantUser  []Limit
+	}{
+		{name: "defaults", wantGuest: guest, wantUser: user},
+		{name: "empty is not set", env: []string{"RATELIMIT_GUEST_USER=", "RATELIMIT_AUTHENTICATED_USER="}, wantGuest: guest, wantUser: user},
+		{name: "guest off", env: []string{"RATELIMIT_GUEST_USER=[]"}, wantUser: user},
+		{name: "authenticated off", env: []string{"INVENIO_RATELIMIT_AUTHENTICATED_USER=[]"}, wantGuest: guest},
+		{name: "set", env: []string{"RATELIMIT_GUEST_USER=5 per second"}, wantGuest: []Limit{{5, time.Second}}, wantUser: user},
+		{name: "TOML array", file: "RATELIMIT_GUEST_USER = []\nRATELIMIT_AUTHENTICATED_USER = []\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{Environ: baseEnv(t, tt.env...)}
+			if tt.file != "" {
+				opts.File = writeFile(t, tt.file)
+			}
+			c := mustLoad(t, opts)
+			if diff := cmp.Diff(tt.wantGuest, c.RatelimitGuestUser, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("RatelimitGuestUser mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantUser, c.RatelimitAuthenticatedUser, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("RatelimitAuthenticatedUser mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -185,6 +185,8 @@ func TestParseLimits(t *testing.T) {
 		wantErr bool
 	}{
 		{in: "", want: nil},
+		{in: "[]", want: nil},
+		{in: " [] ", want: nil},
 		{in: "10 per minute", want: []Limit{{10, time.Minute}}},
 		{in: "5000 per hour;100 per minute", want: []Limit{{5000, time.Hour}, {100, time.Minute}}},
 		{in: "5 per 15 minutes", want: []Limit{{5, 15 * time.Minute}}},
@@ -197,6 +199,7 @@ func TestParseLimits(t *testing.T) {
 		{in: "10 per fortnight", wantErr: true},
 		{in: "10 perminute", wantErr: true},
 		{in: "10 per 99999999999999999999 years", wantErr: true},
+		{in: "[10 per minute]", wantErr: true},
 	}
 	for _, tt := range tests {
 		got, err := ParseLimits(tt.in)

@@ -12,9 +12,12 @@ import (
 )
 
 // Rate limits: Invenio's per-endpoint limits per client address
-// (RATELIMIT_PER_ENDPOINT, by Flask endpoint name) and its per-account
-// limits (ACCOUNTS_*_RATELIMIT), counted in the Limiter (memory, or Redis
-// shared by all nodes).
+// (RATELIMIT_PER_ENDPOINT, by Flask endpoint name), the general limits of
+// every other route (RATELIMIT_GUEST_USER per client address,
+// RATELIMIT_AUTHENTICATED_USER per user) and the per-account limits
+// (ACCOUNTS_*_RATELIMIT), counted in the Limiter (memory, or Redis shared by
+// all nodes). Routes without a session (probes, stylesheets, the OpenAPI
+// document) are never limited.
 const (
 	endpointLogin    = "security.login"
 	endpointRegister = "security.register"
@@ -34,6 +37,51 @@ type AccountLimit struct {
 type limit struct {
 	message    string
 	retryAfter time.Duration
+}
+
+// routeLimit is how a route is rate limited (see withState).
+type routeLimit struct {
+	// general: the route counts against the general limits (it has no
+	// per-endpoint limit).
+	general bool
+	// page is the form shown again when the general limit refuses an HTML
+	// request; "": a plain-text answer.
+	page string
+}
+
+// generalLimited counts the request against the general limit of its
+// client: the user's (by id) when the session is logged in, else the
+// client address'. One limiter call; none when limits are off. When the
+// limit refuses, it answers 429 with Retry-After (JSON under /api/, else the
+// form page or plain text) and returns true.
+func (s *Server) generalLimited(w http.ResponseWriter, r *http.Request, st *state, page string) bool {
+	if s.opts.Limiter == nil {
+		return false
+	}
+	var l *limit
+	if uid := st.sess.UserID(); uid != 0 {
+		if len(s.set.AuthenticatedLimits) == 0 {
+			return false
+		}
+		l = s.check(r, ratelimit.UserKey(uid), s.set.AuthenticatedLimits, msgTooMany)
+	} else {
+		if len(s.set.GuestLimits) == 0 {
+			return false
+		}
+		l = s.check(r, ratelimit.GuestKey(st.ip), s.set.GuestLimits, msgTooMany)
+	}
+	switch {
+	case l == nil:
+		return false
+	case st.api:
+		s.apiLimited(w, r, l)
+	case page != "":
+		s.pageLimited(w, r, page, &form{}, l)
+	default:
+		setRetryAfter(w, l.retryAfter)
+		http.Error(w, l.message, http.StatusTooManyRequests)
+	}
+	return true
 }
 
 // checkClient counts an attempt of the client at an endpoint. It returns

@@ -29,21 +29,27 @@ func withLimits(l ratelimit.Limiter, account []ratelimit.Limit) harnessOption {
 	}
 }
 
+// limiters are the limiters the rate-limit tests run on: in memory, and in
+// Redis (each test under its own key prefix).
+var limiters = []struct {
+	name string
+	new  func(t *testing.T) ratelimit.Limiter
+}{
+	{"memory", func(t *testing.T) ratelimit.Limiter { return memory.New(memory.Options{}) }},
+	{"redis", func(t *testing.T) ratelimit.Limiter {
+		l, err := redislimit.Open(testenv.RedisURL(t), redislimit.Options{Prefix: "accounts-test:rl:" + t.Name() + time.Now().Format("150405.000") + ":"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}},
+}
+
 func TestLoginRateLimitIsAtomic(t *testing.T) {
-	limiters := map[string]func(t *testing.T) ratelimit.Limiter{
-		"memory": func(t *testing.T) ratelimit.Limiter { return memory.New(memory.Options{}) },
-		"redis": func(t *testing.T) ratelimit.Limiter {
-			l, err := redislimit.Open(testenv.RedisURL(t), redislimit.Options{Prefix: "accounts-test:rl:" + t.Name() + time.Now().Format("150405.000") + ":"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { l.Close() })
-			return l
-		},
-	}
-	for name, newL := range limiters {
-		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, withLimits(newL(t), nil))
+	for _, lim := range limiters {
+		t.Run(lim.name, func(t *testing.T) {
+			h := newHarness(t, withLimits(lim.new(t), nil))
 			h.createUser("jane@example.org", "correct horse")
 			var wg sync.WaitGroup
 			var mu sync.Mutex

@@ -13,8 +13,13 @@ type route struct {
 }
 
 // registerRoutes registers every route of the service, with its middleware
-// visible: page routes and API routes load the session (withState); unsafe
-// methods also pass the cross-origin and CSRF checks (in withState).
+// visible: page routes and API routes load the session and count against
+// the general rate limit of their client (withState; withForm shows a
+// form when refused); routes of an Invenio endpoint with a per-endpoint
+// limit count against that one instead (withEndpoint, checked by the
+// handler); unsafe methods also pass the cross-origin and CSRF checks (in
+// withState). Routes without a session are never rate limited: the
+// probes, the stylesheets, the OpenAPI document and a redirect.
 func (s *Server) registerRoutes() {
 	s.handle("GET", "/{$}", false, s.withState(s.handleHome))
 	s.handle("GET", "/healthz", false, http.HandlerFunc(s.handleHealthz))
@@ -22,30 +27,30 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/static/accounts.css", false, http.HandlerFunc(s.handleStylesheet))
 
 	// HTML pages (Flask-Security's blueprint at Invenio's URLs).
-	s.handle("GET", s.set.LoginURL, false, s.withState(s.handleLoginPage))
-	s.handle("POST", s.set.LoginURL, false, s.withState(s.handleLogin))
+	s.handle("GET", s.set.LoginURL, false, s.withForm("login_user", s.handleLoginPage))
+	s.handle("POST", s.set.LoginURL, false, s.withEndpoint(endpointLogin, "login_user", s.handleLogin))
 	s.handle("GET", s.set.LogoutURL, false, s.withState(s.handleLogoutPage))
 	s.handle("POST", s.set.LogoutURL, false, s.withState(s.handleLogout))
 	if s.set.Registerable {
-		s.handle("GET", s.set.RegisterURL, false, s.withState(s.handleSignupPage))
-		s.handle("POST", s.set.RegisterURL, false, s.withState(s.handleSignup))
+		s.handle("GET", s.set.RegisterURL, false, s.withForm("register_user", s.handleSignupPage))
+		s.handle("POST", s.set.RegisterURL, false, s.withEndpoint(endpointRegister, "register_user", s.handleSignup))
 	}
 
 	if s.set.Recoverable {
-		s.handle("GET", s.set.ResetURL, false, s.withState(s.handleForgotPage))
-		s.handle("POST", s.set.ResetURL, false, s.withState(s.handleForgot))
+		s.handle("GET", s.set.ResetURL, false, s.withForm("forgot_password", s.handleForgotPage))
+		s.handle("POST", s.set.ResetURL, false, s.withEndpoint(endpointForgot, "forgot_password", s.handleForgot))
 		s.handle("GET", s.set.ResetURL+"{token}", false, http.HandlerFunc(s.handleResetNoSlash))
-		s.handle("GET", s.set.ResetURL+"{token}/", false, s.withState(s.handleResetPage))
-		s.handle("POST", s.set.ResetURL+"{token}/", false, s.withState(s.handleReset))
+		s.handle("GET", s.set.ResetURL+"{token}/", false, s.withForm("reset_password", s.handleResetPage))
+		s.handle("POST", s.set.ResetURL+"{token}/", false, s.withEndpoint(endpointReset, "reset_password", s.handleReset))
 	}
 	if s.set.Confirmable {
-		s.handle("GET", s.set.ConfirmURL, false, s.withState(s.handleSendConfirmationPage))
-		s.handle("POST", s.set.ConfirmURL, false, s.withState(s.handleSendConfirmation))
+		s.handle("GET", s.set.ConfirmURL, false, s.withForm("send_confirmation", s.handleSendConfirmationPage))
+		s.handle("POST", s.set.ConfirmURL, false, s.withForm("send_confirmation", s.handleSendConfirmation))
 		s.handle("GET", s.set.ConfirmURL+"/{token}", false, s.withState(s.handleConfirm))
 	}
 	if s.set.Changeable {
-		s.handle("GET", s.set.ChangeURL, false, s.withState(s.handleChangePasswordPage))
-		s.handle("POST", s.set.ChangeURL, false, s.withState(s.handleChangePassword))
+		s.handle("GET", s.set.ChangeURL, false, s.withForm("change_password", s.handleChangePasswordPage))
+		s.handle("POST", s.set.ChangeURL, false, s.withForm("change_password", s.handleChangePassword))
 	}
 
 	// Account settings (invenio_accounts' settings blueprint).
@@ -57,16 +62,16 @@ func (s *Server) registerRoutes() {
 
 	// REST API (invenio_accounts.views.rest under /api).
 	s.handle("GET", "/api/openapi.json", false, http.HandlerFunc(s.handleOpenAPI))
-	s.handle("POST", "/api/login", true, s.withState(s.handleAPILogin))
+	s.handle("POST", "/api/login", true, s.withEndpoint(endpointLogin, "", s.handleAPILogin))
 	s.handle("GET", "/api/logout", true, s.withState(s.handleAPILogoutGet))
 	s.handle("POST", "/api/logout", true, s.withState(s.handleAPILogout))
 	s.handle("GET", "/api/me", true, s.withState(s.handleAPIMe))
 	if s.set.Registerable {
-		s.handle("POST", "/api/register", true, s.withState(s.handleAPIRegister))
+		s.handle("POST", "/api/register", true, s.withEndpoint(endpointRegister, "", s.handleAPIRegister))
 	}
 	if s.set.Recoverable {
-		s.handle("POST", "/api/forgot-password", true, s.withState(s.handleAPIForgotPassword))
-		s.handle("POST", "/api/reset-password", true, s.withState(s.handleAPIResetPassword))
+		s.handle("POST", "/api/forgot-password", true, s.withEndpoint(endpointForgot, "", s.handleAPIForgotPassword))
+		s.handle("POST", "/api/reset-password", true, s.withEndpoint(endpointReset, "", s.handleAPIResetPassword))
 	}
 	if s.set.Confirmable {
 		s.handle("POST", "/api/send-confirmation-email", true, s.withState(s.handleAPISendConfirmation))

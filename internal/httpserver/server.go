@@ -100,9 +100,13 @@ type Settings struct {
 	RecaptchaPublicKey  string // RECAPTCHA_PUBLIC_KEY
 	RecaptchaPrivateKey string // RECAPTCHA_PRIVATE_KEY
 	RecaptchaVerifyURL  string // RECAPTCHA_VERIFY_URL
-	// Rate limits: per client address by Invenio endpoint name, and per
-	// account.
+	// Rate limits: per client address by Invenio endpoint name; the
+	// general limits of the other routes (RATELIMIT_GUEST_USER per client
+	// address, RATELIMIT_AUTHENTICATED_USER per logged-in user; empty:
+	// none); per account.
 	EndpointLimits               map[string][]ratelimit.Limit
+	GuestLimits                  []ratelimit.Limit
+	AuthenticatedLimits          []ratelimit.Limit
 	LoginAccountLimit            AccountLimit
 	ForgotAccountLimit           AccountLimit
 	SendConfirmationAccountLimit AccountLimit

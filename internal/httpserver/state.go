@@ -27,9 +27,32 @@ type stateKey struct{}
 func stateOf(r *http.Request) *state { return r.Context().Value(stateKey{}).(*state) }
 
 // withState loads the session (503 when the store cannot be reached: never
-// anonymous-as-fallback) and, on unsafe methods, checks where the request
-// comes from and its CSRF token before the handler runs.
+// anonymous-as-fallback), counts the request against the general rate
+// limit of its client (RATELIMIT_GUEST_USER or
+// RATELIMIT_AUTHENTICATED_USER) and, on unsafe methods, checks where the
+// request comes from and its CSRF token before the handler runs. A refused
+// page is answered in plain text; see withForm and withEndpoint.
 func (s *Server) withState(h http.HandlerFunc) http.Handler {
+	return s.withLimit(routeLimit{general: true}, h)
+}
+
+// withForm is withState for a page with a form: when the general limit
+// refuses an HTML request, the form is shown with the message (429).
+func (s *Server) withForm(page string, h http.HandlerFunc) http.Handler {
+	return s.withLimit(routeLimit{general: true, page: page}, h)
+}
+
+// withEndpoint is withForm for a route of an Invenio endpoint whose
+// per-endpoint limit (RATELIMIT_PER_ENDPOINT) the handler checks. As in
+// invenio-app, an endpoint listed there counts against that limit instead of
+// the general one; one not listed counts against the general one.
+func (s *Server) withEndpoint(endpoint, page string, h http.HandlerFunc) http.Handler {
+	_, own := s.set.EndpointLimits[endpoint]
+	return s.withLimit(routeLimit{general: !own, page: page}, h)
+}
+
+// withLimit is withState with the route's rate limit.
+func (s *Server) withLimit(rl routeLimit, h http.HandlerFunc) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{ip: clientinfo.IP(r, s.set.ProxyHops), api: isAPI(r)}
 		sess, err := s.opts.Sessions.Load(r)
@@ -41,6 +64,9 @@ func (s *Server) withState(h http.HandlerFunc) http.Handler {
 		st.sess = sess
 		st.csrf = s.validCSRFCookie(r)
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		if rl.general && s.generalLimited(w, r, st, rl.page) {
+			return
+		}
 		if isUnsafe(r.Method) && !s.checkCSRF(w, r, st) {
 			return
 		}

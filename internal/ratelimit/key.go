@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -24,6 +25,24 @@ import (
 // Distinct (endpoint, network) pairs give distinct keys.
 func ClientKey(endpoint, ip string) string {
 	return "client/" + url.QueryEscape(endpoint) + "/" + clientNetwork(ip)
+}
+
+// GuestKey returns the key of an anonymous client under the general limit
+// (RATELIMIT_GUEST_USER), one for all the routes that have no per-endpoint
+// limit. The address is normalised as in ClientKey (an IPv6 address counts
+// as its /64); the key never equals a ClientKey or a UserKey.
+func GuestKey(ip string) string {
+	return "guest/" + clientNetwork(ip)
+}
+
+// UserKey returns the key of a logged-in user under the general limit
+// (RATELIMIT_AUTHENTICATED_USER): by user id, not by address, so that users
+// behind one address (a campus NAT) do not share a budget and a user does
+// not get a new one by changing address. The key never equals a ClientKey
+// or a GuestKey.
+func UserKey(id int64) string {
+	var b [32]byte // one allocation: it is built on every logged-in request
+	return string(strconv.AppendInt(append(b[:0], "user/"...), id, 10))
 }
 
 // clientNetwork normalises ip as ClientKey describes.

@@ -31,6 +31,31 @@ func TestClientKey(t *testing.T) {
 	}
 }
 
+func TestGuestAndUserKeys(t *testing.T) {
+	tests := []struct {
+		name, got, want string
+	}{
+		{"guest IPv4", GuestKey("192.0.2.1"), "guest/192.0.2.1"},
+		{"guest IPv4-mapped", GuestKey("::ffff:192.0.2.1"), "guest/192.0.2.1"},
+		{"guest ip:port", GuestKey("192.0.2.1:4711"), "guest/192.0.2.1"},
+		{"guest IPv6 counts as its /64", GuestKey("2001:db8:1:2:3:4:5:6"), "guest/2001:db8:1:2::/64"},
+		{"guest not an address", GuestKey("unknown"), "guest/?unknown"},
+		{"user", UserKey(42), "user/42"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	// The general limits never share a window with a per-endpoint or a
+	// per-account limit.
+	keys := map[string]bool{GuestKey("192.0.2.1"): true, UserKey(1): true,
+		ClientKey("guest", "192.0.2.1"): true, ClientKey("user", "1"): true, AccountKey("user", "1"): true}
+	if len(keys) != 5 {
+		t.Errorf("keys collide: %v", keys)
+	}
+}
+
 func TestAccountKey(t *testing.T) {
 	a := AccountKey("accounts.login", "ann@example.org")
 	for _, email := range []string{"Ann@Example.org", "  ann@example.org\t", "ANN@EXAMPLE.ORG"} {

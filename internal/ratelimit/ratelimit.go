@@ -1,7 +1,8 @@
 // Package ratelimit defines moving-window rate limits: the Limiter
 // interface, its Limit and Decision types, and the keys the service limits
-// on (ClientKey for a client IP at an endpoint, AccountKey for an email
-// address).
+// on (ClientKey for a client IP at an endpoint, GuestKey and UserKey for the
+// general limits of anonymous clients and logged-in users, AccountKey for an
+// email address).
 //
 // The implementations live in subpackages: memory (one node), redislimit
 // (shared by every node through Redis), and storage, which opens one of them
