@@ -74,8 +74,31 @@ func newMemStore(t *testing.T) *memstore.Store {
 // prefix of its own, deleted at the end of the test.
 func newRedisStore(tb testing.TB) *redisstore.Store {
 	tb.Helper()
-	raw := testenv.RedisURL(tb)
 	prefix := "accounts-test:" + rand.Text() + ":"
+	s := openRedisStore(tb, prefix)
+	prefixes.Store(s, prefix)
+	return s
+}
+
+// prefixes maps the stores newRedisStore made to their key prefix.
+var prefixes sync.Map
+
+// newRedisStoreAt returns another node's store on the same Redis and
+// prefix as of (made by newRedisStore), with caches of its own.
+func newRedisStoreAt(tb testing.TB, of *redisstore.Store) *redisstore.Store {
+	tb.Helper()
+	prefix, ok := prefixes.Load(of)
+	if !ok {
+		tb.Fatal("newRedisStoreAt: the store was not made by newRedisStore")
+	}
+	return openRedisStore(tb, prefix.(string))
+}
+
+// openRedisStore opens a store under prefix, whose keys are deleted at the
+// end of the test.
+func openRedisStore(tb testing.TB, prefix string) *redisstore.Store {
+	tb.Helper()
+	raw := testenv.RedisURL(tb)
 	s, err := redisstore.Open(raw, redisstore.Options{Prefix: prefix})
 	if err != nil {
 		tb.Fatal(err)

@@ -188,6 +188,11 @@ func (m *Manager) generationValid(ctx context.Context, rec *record) (bool, error
 		return true, nil
 	}
 	gen, err := m.revoker.UserGeneration(ctx, rec.UserID)
+	if c, ok := m.revoker.(CachingRevoker); ok && err == nil && gen < rec.Generation {
+		// Generations only grow: the cached one is behind a login made
+		// on another node since it was read.
+		gen, err = c.FreshUserGeneration(ctx, rec.UserID)
+	}
 	if err != nil {
 		return false, fmt.Errorf("load session: user generation: %w", err)
 	}

@@ -147,3 +147,26 @@ func TestRevokeUserNotSupported(t *testing.T) {
 	value := n.login(1)
 	n.wantUser(value, 1)
 }
+
+// TestLoginAfterRevokeOnTwoRedisNodes: nodes with Redis stores of their own
+// (each with its generation cache, as two processes have): a login made on
+// node A after a revocation is accepted at once by node B, although B read
+// the user's older generation a moment before; and B then refuses the
+// revoked session.
+func TestLoginAfterRevokeOnTwoRedisNodes(t *testing.T) {
+	storeA := newRedisStore(t)
+	storeB := newRedisStoreAt(t, storeA)
+	c := newClock()
+	a := newNode(t, storeA, c, session.Options{})
+	b := newNode(t, storeB, c, session.Options{})
+	old := a.login(7)
+	b.wantUser(old, 7) // B caches generation 0
+	if err := a.m.RevokeUser(context.Background(), 7); err != nil {
+		t.Fatal(err)
+	}
+	again := a.login(7) // recorded under generation 1
+	b.wantUser(again, 7)
+	b.wantUser(old, 0)
+	a.wantUser(again, 7)
+	a.wantUser(old, 0)
+}

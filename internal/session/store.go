@@ -59,6 +59,16 @@ type UserRevoker interface {
 	BumpUserGeneration(ctx context.Context, userID int64, ttl time.Duration) (int64, error)
 }
 
+// CachingRevoker is a UserRevoker whose UserGeneration may answer from a
+// short-lived cache (redisstore's, a few tens of milliseconds).
+// FreshUserGeneration always reads the store: the Manager calls it when a
+// record holds a newer generation than the cache, which proves the cache
+// behind (a login made on another node since).
+type CachingRevoker interface {
+	UserRevoker
+	FreshUserGeneration(ctx context.Context, userID int64) (int64, error)
+}
+
 // Replacer is implemented by stores that can write a record only if it is
 // still there (Redis SET XX). Manager.Save uses it to update an existing
 // session, so that a request racing with a revocation or logout cannot

@@ -21,6 +21,18 @@ func (s *Store) UserGeneration(ctx context.Context, userID int64) (int64, error)
 	if ok {
 		return g, nil
 	}
+	return s.readGeneration(ctx, userID, now, epoch)
+}
+
+// FreshUserGeneration reads the user's generation from Redis, whatever the
+// cache holds, and keeps it (session.CachingRevoker).
+func (s *Store) FreshUserGeneration(ctx context.Context, userID int64) (int64, error) {
+	now := s.now()
+	_, epoch, _ := s.gens.get(userID, now)
+	return s.readGeneration(ctx, userID, now, epoch)
+}
+
+func (s *Store) readGeneration(ctx context.Context, userID int64, now time.Time, epoch uint64) (int64, error) {
 	g, err := s.client.Get(ctx, s.generationKey(userID)).Int64()
 	if errors.Is(err, redis.Nil) {
 		g, err = 0, nil

@@ -29,6 +29,8 @@ var (
 	_ session.Store       = (*Store)(nil)
 	_ session.UserRevoker = (*Store)(nil)
 	_ session.Replacer    = (*Store)(nil)
+
+	_ session.CachingRevoker = (*Store)(nil)
 )
 
 // DefaultPrefix is the default key prefix.
