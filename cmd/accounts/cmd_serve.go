@@ -213,6 +213,9 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		ConfirmWithin:            cfg.ConfirmEmailWithin,
 		ResetWithin:              cfg.ResetPasswordWithin,
 		ConfirmURL:               cfg.ConfirmURL,
+		VerifyURL:                cfg.VerifyURL,
+		Freshness:                cfg.Freshness,
+		FreshnessGrace:           cfg.FreshnessGracePeriod,
 		ResetURL:                 cfg.ResetURL,
 		PostConfirmView:          cfg.PostConfirmView,
 		PostResetView:            cfg.PostResetView,
@@ -241,6 +244,7 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		},
 		Templates: map[string]string{
 			"login_user":        cfg.LoginUserTemplate,
+			"verify_user":       cfg.VerifyTemplate,
 			"register_user":     cfg.RegisterUserTemplate,
 			"change_password":   cfg.ChangePasswordTemplate,
 			"forgot_password":   cfg.ForgotPasswordTemplate,

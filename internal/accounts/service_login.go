@@ -92,3 +92,29 @@ func (s *Service) TrackLogin(ctx context.Context, u *User, ip string) error {
 	}
 	return nil
 }
+
+// VerifyPassword checks the password of a logged-in user who is asked to
+// authenticate again (Flask-Security's verify step). It records no login.
+//
+// Errors: EInvalid (MsgPasswordNotProvided on "password") for an empty
+// password; EUnauthorized (MsgInvalidCredentials, the login form's message)
+// for a wrong password or none stored, each after a full-cost verification;
+// EUnavailable when hashing is saturated.
+func (s *Service) VerifyPassword(ctx context.Context, u *User, password string) error {
+	if password == "" {
+		return FieldError("password", MsgPasswordNotProvided)
+	}
+	release, err := s.pool.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if !u.HasPassword() {
+		s.hasher.DummyVerify(password)
+		return invalidCredentials()
+	}
+	if ok, _ := s.hasher.Verify(password, *u.Password); !ok {
+		return invalidCredentials()
+	}
+	return nil
+}

@@ -99,6 +99,10 @@ type Config struct {
 	ConfirmSalt         string        // SECURITY_CONFIRM_SALT
 	ResetSalt           string        // SECURITY_RESET_SALT
 
+	// Re-authentication before ending one's other sessions.
+	Freshness            time.Duration // SECURITY_FRESHNESS (negative: off; 0: always ask)
+	FreshnessGracePeriod time.Duration // SECURITY_FRESHNESS_GRACE_PERIOD
+
 	// Users.
 	DefaultEmailVisibility string         // ACCOUNTS_DEFAULT_EMAIL_VISIBILITY
 	DefaultUserVisibility  string         // ACCOUNTS_DEFAULT_USER_VISIBILITY
@@ -112,6 +116,7 @@ type Config struct {
 	ResetURL                  string // SECURITY_RESET_URL
 	ChangeURL                 string // SECURITY_CHANGE_URL
 	ConfirmURL                string // SECURITY_CONFIRM_URL
+	VerifyURL                 string // SECURITY_VERIFY_URL
 	PostLoginView             string // SECURITY_POST_LOGIN_VIEW
 	PostLogoutView            string // SECURITY_POST_LOGOUT_VIEW
 	PostRegisterView          string // SECURITY_POST_REGISTER_VIEW
@@ -127,6 +132,7 @@ type Config struct {
 	// Templates (relative names are looked up in TemplateDir, then the
 	// embedded templates; absolute paths name one file).
 	LoginUserTemplate        string // SECURITY_LOGIN_USER_TEMPLATE
+	VerifyTemplate           string // SECURITY_VERIFY_TEMPLATE
 	RegisterUserTemplate     string // SECURITY_REGISTER_USER_TEMPLATE
 	ForgotPasswordTemplate   string // SECURITY_FORGOT_PASSWORD_TEMPLATE
 	ResetPasswordTemplate    string // SECURITY_RESET_PASSWORD_TEMPLATE

@@ -43,6 +43,8 @@ func passwordKeys() []Key {
 		durKey("SECURITY_RESET_PASSWORD_WITHIN", "30 minutes", "Validity of password reset links.", func(c *Config) *time.Duration { return &c.ResetPasswordWithin }),
 		strKey("SECURITY_CONFIRM_SALT", "confirm-salt", "Salt of confirmation tokens (itsdangerous).", func(c *Config) *string { return &c.ConfirmSalt }),
 		strKey("SECURITY_RESET_SALT", "reset-salt", "Salt of reset tokens (itsdangerous).", func(c *Config) *string { return &c.ResetSalt }),
+		custom("SECURITY_FRESHNESS", Duration, "24 hours", "How recently the password must have been proved (login, password change, reset with auto-login, or the verify page) to end one's other sessions; older, the password is asked again. `0`: always asked (the grace period then lets the action through after it); a negative value such as `-1`: never asked (Invenio's behaviour).", setFreshness),
+		durKey("SECURITY_FRESHNESS_GRACE_PERIOD", "1 hours", "After a freshness check passes (or the password is given again), further checks pass for this long, even if `SECURITY_FRESHNESS` runs out meanwhile; each check that passes restarts it.", func(c *Config) *time.Duration { return &c.FreshnessGracePeriod }),
 	)
 }
 
@@ -55,6 +57,7 @@ func urlKeys() []Key {
 		s("SECURITY_RESET_URL", "/lost-password/", "Forgot-password page; the reset page is `<url><token>/`.", func(c *Config) *string { return &c.ResetURL }),
 		s("SECURITY_CHANGE_URL", "/account/settings/password/", "Password change page.", func(c *Config) *string { return &c.ChangeURL }),
 		s("SECURITY_CONFIRM_URL", "/confirm", "Confirmation: `<url>` (resend) and `<url>/<token>`.", func(c *Config) *string { return &c.ConfirmURL }),
+		s("SECURITY_VERIFY_URL", "/verify", "Page that asks for the password again when the login is not recent (`SECURITY_FRESHNESS`).", func(c *Config) *string { return &c.VerifyURL }),
 		s("SECURITY_POST_LOGIN_VIEW", "/", "Where to go after login without `next`.", func(c *Config) *string { return &c.PostLoginView }),
 		s("SECURITY_POST_LOGOUT_VIEW", "/", "Where to go after logout.", func(c *Config) *string { return &c.PostLogoutView }),
 		s("SECURITY_POST_REGISTER_VIEW", "", "Where to go after sign-up; empty: the post-login view.", func(c *Config) *string { return &c.PostRegisterView }),
@@ -75,6 +78,7 @@ func templateKeys() []Key {
 	}
 	return group("Templates",
 		t("SECURITY_LOGIN_USER_TEMPLATE", "login_user.html", func(c *Config) *string { return &c.LoginUserTemplate }),
+		t("SECURITY_VERIFY_TEMPLATE", "verify_user.html", func(c *Config) *string { return &c.VerifyTemplate }),
 		t("SECURITY_REGISTER_USER_TEMPLATE", "register_user.html", func(c *Config) *string { return &c.RegisterUserTemplate }),
 		t("SECURITY_FORGOT_PASSWORD_TEMPLATE", "forgot_password.html", func(c *Config) *string { return &c.ForgotPasswordTemplate }),
 		t("SECURITY_RESET_PASSWORD_TEMPLATE", "reset_password.html", func(c *Config) *string { return &c.ResetPasswordTemplate }),

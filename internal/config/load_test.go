@@ -297,3 +297,27 @@ func TestGeneralRateLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestFreshness(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want time.Duration
+	}{
+		{"", 24 * time.Hour}, {"0", 0}, {"2 hours", 2 * time.Hour}, {"-1", -1}, {"-1 days", -1},
+	} {
+		env := baseEnv(t)
+		if tc.raw != "" {
+			env = append(env, "SECURITY_FRESHNESS="+tc.raw)
+		}
+		c, err := Load(Options{Environ: env})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.raw, err)
+		}
+		if c.Freshness != tc.want || c.FreshnessGracePeriod != time.Hour {
+			t.Errorf("%q: freshness %v grace %v, want %v and 1h", tc.raw, c.Freshness, c.FreshnessGracePeriod, tc.want)
+		}
+	}
+	if _, err := Load(Options{Environ: append(baseEnv(t), "SECURITY_FRESHNESS=-soon")}); err == nil {
+		t.Error("SECURITY_FRESHNESS=-soon was accepted")
+	}
+}

@@ -131,6 +131,27 @@ func setUsernameRegex(c *Config, raw string) error {
 	return nil
 }
 
+// setFreshness parses SECURITY_FRESHNESS: a duration, or a negative one
+// (Flask-Security's timedelta(seconds=-1)), which switches the check off.
+func setFreshness(c *Config, raw string) error {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil
+	}
+	if rest, ok := strings.CutPrefix(raw, "-"); ok {
+		if _, err := ParseDuration(rest); err != nil {
+			return err
+		}
+		c.Freshness = -1
+		return nil
+	}
+	d, err := ParseDuration(raw)
+	if err == nil {
+		c.Freshness = d
+	}
+	return err
+}
+
 func setCheckBreached(c *Config, raw string) error {
 	if strings.EqualFold(strings.TrimSpace(raw), "strict") {
 		c.PasswordCheckBreached = "strict"

@@ -84,9 +84,17 @@ func (s *Server) handleAPIDeleteSession(w http.ResponseWriter, r *http.Request) 
 		writeJSON(w, http.StatusOK, map[string]string{"message": fmt.Sprintf("Session %s successfully removed. Logged out.", sid)})
 		return
 	}
+	if !s.apiRequireFresh(w, r) {
+		return
+	}
 	found, err := s.revokeSession(r.Context(), uid, sid)
 	if err != nil {
 		s.serverError(w, r, err)
+		return
+	}
+	// Saved on both answers: the freshness check restarted the grace period.
+	if err := s.saveSession(w, r); err != nil {
+		s.sessionError(w, r, err)
 		return
 	}
 	if !found {
@@ -94,9 +102,5 @@ func (s *Server) handleAPIDeleteSession(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	s.audit(r, eventSessionRevoked, nil, sid)
-	if err := s.saveSession(w, r); err != nil {
-		s.sessionError(w, r, err)
-		return
-	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": fmt.Sprintf("Session %s successfully removed. Revoked.", sid)})
 }

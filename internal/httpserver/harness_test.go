@@ -327,5 +327,5 @@ func invenioDefaults() httpserver.Settings {
 	return httpserver.Settings{Registerable: true, LocalLoginEnabled: true, SessionActivityEnabled: true,
 		Changeable: true, Confirmable: true, Recoverable: true, LoginWithoutConfirmation: true,
 		AutoLoginAfterConfirm: true, SendRegisterEmail: true, SendPasswordChangeEmail: true,
-		SendPasswordResetNotice: true}
+		SendPasswordResetNotice: true, Freshness: 24 * time.Hour, FreshnessGrace: time.Hour}
 }

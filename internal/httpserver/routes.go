@@ -58,6 +58,10 @@ func (s *Server) registerRoutes() {
 		s.handle("GET", securityURL, false, s.withState(s.handleSecurityPage))
 		s.handle("POST", "/account/settings/sessions/revoke", false, s.withState(s.handleRevokeSession))
 		s.handle("POST", "/account/settings/sessions/revoke-others", false, s.withState(s.handleRevokeOtherSessions))
+		// Asks for the password again before other sessions end (fresh.go);
+		// the login limits count its attempts.
+		s.handle("GET", s.set.VerifyURL, false, s.withForm("verify_user", s.handleVerifyPage))
+		s.handle("POST", s.set.VerifyURL, false, s.withEndpoint(endpointLogin, "verify_user", s.handleVerify))
 	}
 
 	// REST API (invenio_accounts.views.rest under /api).
@@ -83,6 +87,7 @@ func (s *Server) registerRoutes() {
 	if s.set.SessionActivityEnabled {
 		s.handle("GET", "/api/sessions", true, s.withState(s.handleAPISessions))
 		s.handle("DELETE", "/api/sessions/{id}", true, s.withState(s.handleAPIDeleteSession))
+		s.handle("POST", "/api/verify", true, s.withEndpoint(endpointLogin, "", s.handleAPIVerify))
 	}
 	s.registerAdminRoutes() // admin: /admin/ pages and /api/admin/ (admin.go)
 }

@@ -78,24 +78,32 @@ type Settings struct {
 	ProxyHops              int      // trusted X-Forwarded-For hops (WSGI_PROXIES / PROXYFIX_CONFIG x_for)
 	TemplateDir            string   // ACCOUNTS_TEMPLATE_DIR
 	// Email confirmation and password recovery.
-	Confirmable              bool              // SECURITY_CONFIRMABLE
-	Recoverable              bool              // SECURITY_RECOVERABLE
-	LoginWithoutConfirmation bool              // SECURITY_LOGIN_WITHOUT_CONFIRMATION
-	AutoLoginAfterConfirm    bool              // SECURITY_AUTO_LOGIN_AFTER_CONFIRM
-	AutoLoginAfterReset      bool              // SECURITY_AUTO_LOGIN_AFTER_RESET
-	SendRegisterEmail        bool              // SECURITY_SEND_REGISTER_EMAIL
-	SendPasswordChangeEmail  bool              // SECURITY_SEND_PASSWORD_CHANGE_EMAIL
-	SendPasswordResetNotice  bool              // SECURITY_SEND_PASSWORD_RESET_NOTICE_EMAIL
-	ConfirmWithin            time.Duration     // SECURITY_CONFIRM_EMAIL_WITHIN (30 minutes)
-	ResetWithin              time.Duration     // SECURITY_RESET_PASSWORD_WITHIN (30 minutes)
-	ConfirmURL               string            // SECURITY_CONFIRM_URL ("/confirm")
-	ResetURL                 string            // SECURITY_RESET_URL ("/lost-password/")
-	PostConfirmView          string            // SECURITY_POST_CONFIRM_VIEW (PostLoginView)
-	PostResetView            string            // SECURITY_POST_RESET_VIEW (PostLoginView)
-	BaseURL                  string            // ACCOUNTS_BASE_URL: links in emails
-	ProxyProtoHops           int               // PROXYFIX_CONFIG x_proto: trust X-Forwarded-Proto
-	EmailSender              string            // SECURITY_EMAIL_SENDER
-	Subjects                 map[string]string // by email name (SECURITY_EMAIL_SUBJECT_*)
+	Confirmable              bool          // SECURITY_CONFIRMABLE
+	Recoverable              bool          // SECURITY_RECOVERABLE
+	LoginWithoutConfirmation bool          // SECURITY_LOGIN_WITHOUT_CONFIRMATION
+	AutoLoginAfterConfirm    bool          // SECURITY_AUTO_LOGIN_AFTER_CONFIRM
+	AutoLoginAfterReset      bool          // SECURITY_AUTO_LOGIN_AFTER_RESET
+	SendRegisterEmail        bool          // SECURITY_SEND_REGISTER_EMAIL
+	SendPasswordChangeEmail  bool          // SECURITY_SEND_PASSWORD_CHANGE_EMAIL
+	SendPasswordResetNotice  bool          // SECURITY_SEND_PASSWORD_RESET_NOTICE_EMAIL
+	ConfirmWithin            time.Duration // SECURITY_CONFIRM_EMAIL_WITHIN (30 minutes)
+	ResetWithin              time.Duration // SECURITY_RESET_PASSWORD_WITHIN (30 minutes)
+	ConfirmURL               string        // SECURITY_CONFIRM_URL ("/confirm")
+	// Re-authentication before ending one's other sessions: how recently
+	// the password must have been proved (SECURITY_FRESHNESS; 0 asks every
+	// time outside a grace period, a negative value never asks), the grace
+	// period after a check passes (SECURITY_FRESHNESS_GRACE_PERIOD) and the
+	// page that asks (SECURITY_VERIFY_URL, "/verify").
+	Freshness       time.Duration
+	FreshnessGrace  time.Duration
+	VerifyURL       string
+	ResetURL        string            // SECURITY_RESET_URL ("/lost-password/")
+	PostConfirmView string            // SECURITY_POST_CONFIRM_VIEW (PostLoginView)
+	PostResetView   string            // SECURITY_POST_RESET_VIEW (PostLoginView)
+	BaseURL         string            // ACCOUNTS_BASE_URL: links in emails
+	ProxyProtoHops  int               // PROXYFIX_CONFIG x_proto: trust X-Forwarded-Proto
+	EmailSender     string            // SECURITY_EMAIL_SENDER
+	Subjects        map[string]string // by email name (SECURITY_EMAIL_SUBJECT_*)
 	// reCAPTCHA on sign-up when both keys are set.
 	RecaptchaPublicKey  string // RECAPTCHA_PUBLIC_KEY
 	RecaptchaPrivateKey string // RECAPTCHA_PRIVATE_KEY
@@ -176,6 +184,7 @@ func withDefaults(set Settings) Settings {
 	def(&set.PostChangeView, set.PostLoginView)
 	def(&set.ConfirmURL, "/confirm")
 	def(&set.ResetURL, "/lost-password/")
+	def(&set.VerifyURL, "/verify")
 	def(&set.PostConfirmView, set.PostLoginView)
 	def(&set.PostResetView, set.PostLoginView)
 	if set.ConfirmWithin <= 0 {

@@ -25,6 +25,7 @@ var defaultTemplates = map[string]string{
 	"base":              "invenio_accounts/base.html",
 	"home":              "invenio_accounts/home.html",
 	"login_user":        "invenio_accounts/login_user.html",
+	"verify_user":       "invenio_accounts/verify_user.html",
 	"register_user":     "invenio_accounts/register_user.html",
 	"logout_user":       "invenio_accounts/logout_user.html",
 	"settings_security": "invenio_accounts/settings/security.html",
@@ -137,7 +138,7 @@ type pageData struct {
 // Attribution is the credit a data source (the GeoIP database) requires.
 type Attribution struct{ Text, URL string }
 
-type pageURLs struct{ Login, Logout, Register, Change, Reset, Confirm string }
+type pageURLs struct{ Login, Logout, Register, Change, Reset, Confirm, Verify string }
 
 // render writes a page: the session is saved (flashes popped), the template
 // rendered into a buffer, then sent with the status.
@@ -157,7 +158,7 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 		Site: s.set.SiteName, User: user, Form: f, CSRF: s.csrfToken(w, r),
 		Flashes: st.sess.PopFlashes(), Registerable: s.set.Registerable, Recoverable: s.set.Recoverable, LocalLogin: s.set.LocalLoginEnabled,
 		URLs: pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL,
-			Change: s.set.ChangeURL, Reset: s.set.ResetURL, Confirm: s.set.ConfirmURL},
+			Change: s.set.ChangeURL, Reset: s.set.ResetURL, Confirm: s.set.ConfirmURL, Verify: s.set.VerifyURL},
 		PasswordMin: s.opts.PasswordMin, Attribution: s.opts.GeoAttribution,
 	}
 	if page == "register_user" {

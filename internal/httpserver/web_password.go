@@ -51,6 +51,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, u *accou
 		return err
 	}
 	s.audit(r, eventPasswordChanged, u, "")
+	stateOf(r).sess.Reauthenticated(s.set.FreshnessGrace)
 	if err := s.revokeOtherSessions(w, r, u.ID); err != nil {
 		return err
 	}

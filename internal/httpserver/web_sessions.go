@@ -85,6 +85,9 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 		s.redirect(w, r, s.set.PostLogoutView)
 		return
 	}
+	if !s.requireFresh(w, r) {
+		return
+	}
 	found, err := s.revokeSession(r.Context(), u.ID, sid)
 	switch {
 	case err != nil:
@@ -108,6 +111,9 @@ func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Reques
 	}
 	if stateOf(r).csrfErr != "" {
 		http.Error(w, "Forbidden: "+stateOf(r).csrfErr, http.StatusForbidden)
+		return
+	}
+	if !s.requireFresh(w, r) {
 		return
 	}
 	if err := s.revokeOtherSessions(w, r, u.ID); err != nil {

@@ -20,6 +20,8 @@ type record struct {
 	Created    int64             `json:"created"`
 	LastSeen   int64             `json:"last_seen"`
 	AuthTime   int64             `json:"auth_time,omitempty"`
+	Reauth     int64             `json:"reauth_time,omitempty"` // password proved again after AuthTime
+	FreshUntil int64             `json:"fresh_until,omitempty"` // end of the freshness grace period
 	Generation int64             `json:"generation,omitempty"`
 	CSRF       string            `json:"csrf,omitempty"`
 	Flashes    []Flash           `json:"flashes,omitempty"`

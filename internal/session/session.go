@@ -137,6 +137,7 @@ func (s *Session) Login(userID int64) {
 	}
 	s.rec.UserID = userID
 	s.rec.AuthTime = s.m.now().Unix()
+	s.rec.Reauth, s.rec.FreshUntil = 0, 0
 	s.rec.Generation = 0
 	s.m.Renew(s)
 }
@@ -145,5 +146,6 @@ func (s *Session) Login(userID int64) {
 // data (flashes, CSRF token, values) as Invenio does.
 func (s *Session) Logout() {
 	s.rec.UserID, s.rec.AuthTime, s.rec.Generation = 0, 0, 0
+	s.rec.Reauth, s.rec.FreshUntil = 0, 0
 	s.m.Renew(s)
 }
