@@ -74,6 +74,9 @@ func TestEveryKeyHasTTL(t *testing.T) {
 	}
 	for _, k := range keys {
 		ttl, err := s.client.PTTL(ctx, k).Result()
+		if err == nil && ttl == -2 && k == s.prefix+"sid:b_1" {
+			continue // expired between KEYS and PTTL (its TTL is 1.5 ms): PTTL says -2, no key
+		}
 		if err != nil || ttl <= 0 {
 			t.Errorf("key %q has TTL %v, %v", k, ttl, err)
 		}
