@@ -3,7 +3,9 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 )
 
 // Messages for unknown users and roles.
@@ -98,10 +100,20 @@ func (s *Service) Restore(ctx context.Context, ref UserRef) (*User, bool, error)
 }
 
 // change loads, mutates and saves a user, retrying when a concurrent writer
-// bumped version_id in between, then ends the sessions if asked to.
+// bumped version_id in between, then ends the sessions if asked to. Each
+// retry waits a random moment first, so that writers that collided do not
+// collide again in step; with n writers at once, the last one may need n
+// attempts.
 func (s *Service) change(ctx context.Context, ref UserRef, f stateChange) (*User, bool, error) {
-	const attempts = 5
+	const attempts = 10
 	for i := 0; ; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			case <-time.After(time.Duration(rand.Int64N(int64(i) * int64(time.Millisecond)))):
+			}
+		}
 		u, err := s.FindUser(ctx, ref)
 		if err != nil {
 			return nil, false, err
