@@ -206,6 +206,7 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		Recoverable:              cfg.Recoverable,
 		LoginWithoutConfirmation: cfg.LoginWithoutConfirmation,
 		AutoLoginAfterConfirm:    cfg.AutoLoginAfterConfirm,
+		ConfirmByPost:            cfg.ConfirmByPost,
 		AutoLoginAfterReset:      cfg.AutoLoginAfterReset,
 		SendRegisterEmail:        cfg.SendRegisterEmail,
 		SendPasswordChangeEmail:  cfg.SendPasswordChangeEmail,

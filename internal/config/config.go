@@ -77,6 +77,7 @@ type Config struct {
 	Trackable                bool // SECURITY_TRACKABLE
 	LoginWithoutConfirmation bool // SECURITY_LOGIN_WITHOUT_CONFIRMATION
 	AutoLoginAfterConfirm    bool // SECURITY_AUTO_LOGIN_AFTER_CONFIRM
+	ConfirmByPost            bool // ACCOUNTS_CONFIRM_BY_POST
 	AutoLoginAfterReset      bool // SECURITY_AUTO_LOGIN_AFTER_RESET
 	LocalLoginEnabled        bool // ACCOUNTS_LOCAL_LOGIN_ENABLED
 	DefaultUsersVerified     bool // ACCOUNTS_DEFAULT_USERS_VERIFIED

@@ -15,6 +15,7 @@ func featureKeys() []Key {
 		boolKey("SECURITY_TRACKABLE", "true", "Record logins (time, IP, count) in `accounts_user_login_information`.", func(c *Config) *bool { return &c.Trackable }),
 		boolKey("SECURITY_LOGIN_WITHOUT_CONFIRMATION", "true", "Unconfirmed users may log in, and are logged in after signing up.", func(c *Config) *bool { return &c.LoginWithoutConfirmation }),
 		boolKey("SECURITY_AUTO_LOGIN_AFTER_CONFIRM", "true", "Confirming an email logs the user in.", func(c *Config) *bool { return &c.AutoLoginAfterConfirm }),
+		boolKey("ACCOUNTS_CONFIRM_BY_POST", "false", "The confirmation link shows a page whose button confirms (and logs in), so that a GET changes nothing: an email scanner that opens links confirms nothing, and no page can log its visitor in through a link (ASVS 3.5.3). Off: the link confirms on GET, as Invenio's does.", func(c *Config) *bool { return &c.ConfirmByPost }),
 		boolKey("SECURITY_AUTO_LOGIN_AFTER_RESET", "false", "Resetting a password logs the user in.", func(c *Config) *bool { return &c.AutoLoginAfterReset }),
 		boolKey("ACCOUNTS_LOCAL_LOGIN_ENABLED", "true", "Login with email and password.", func(c *Config) *bool { return &c.LocalLoginEnabled }),
 		boolKey("ACCOUNTS_DEFAULT_USERS_VERIFIED", "false", "New users are marked verified (`verified_at`).", func(c *Config) *bool { return &c.DefaultUsersVerified }),

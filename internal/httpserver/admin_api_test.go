@@ -513,7 +513,7 @@ func TestAuditConfirmation(t *testing.T) {
 		t.Fatalf("block domain: %d %s", r.status, r.body)
 	}
 	tok := strings.TrimPrefix(linkIn(t, lastEmail(t, h, "bot@spam.example", "Welcome")), "/confirm/")
-	c.get("/confirm/" + url.PathEscape(tok))
+	c.confirm("/confirm/" + url.PathEscape(tok))
 	r := boss.api("GET", "/api/admin/audit?size=3", nil)
 	var got []string
 	for _, e := range r.json(t)["hits"].([]any) {

@@ -247,6 +247,7 @@ func TestResponsesThatSetCookiesAreNotStored(t *testing.T) {
 			return c.postForm("/logout/", url.Values{}, true)
 		}, false},
 		{"confirmation link", func(c *client) response { return c.get(confirm) }, true},
+		{"confirmation button", func(c *client) response { return c.confirm(confirm) }, true},
 		{"login required", func(c *client) response { return c.get("/account/settings/password/") }, false},
 		{"REST login", func(c *client) response { return c.api("POST", "/api/login", jane) }, false},
 		{"REST logout", func(c *client) response {

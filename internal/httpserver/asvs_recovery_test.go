@@ -154,8 +154,8 @@ func TestConfirmLinkOfBlockedOrInactiveUserGivesNoSession(t *testing.T) {
 				}
 				before := sessions()
 				c := h.client()
-				if r := c.get(link); r.status != 302 || r.header.Get("Location") != tc.location {
-					t.Errorf("GET %s = %d %s, want %s", link, r.status, r.header.Get("Location"), tc.location)
+				if r := c.confirm(link); r.status != 302 || r.header.Get("Location") != tc.location {
+					t.Errorf("POST %s = %d %s, want %s", link, r.status, r.header.Get("Location"), tc.location)
 				}
 				if u, err := h.svc.FindUser(context.Background(), accounts.UserRef(email)); err != nil || u.ConfirmedAt == nil {
 					t.Fatalf("not confirmed: %v", err)

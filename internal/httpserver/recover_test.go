@@ -32,6 +32,17 @@ func linkIn(t *testing.T, m mail.Message) string {
 	return u.Path
 }
 
+// confirm follows a confirmation link as a browser does: the GET confirms
+// (the default), or shows the page (and sets the CSRF cookie) whose button
+// posts the form back (ACCOUNTS_CONFIRM_BY_POST).
+func (c *client) confirm(link string) response {
+	c.h.t.Helper()
+	if r := c.get(link); r.status != 200 {
+		return r
+	}
+	return c.postForm(link, url.Values{}, true)
+}
+
 func lastEmail(t *testing.T, h *harness, to, subject string) mail.Message {
 	t.Helper()
 	all := h.emails()
@@ -59,9 +70,9 @@ func TestSignupConfirmation(t *testing.T) {
 	if !strings.HasPrefix(link, "/confirm/") {
 		t.Fatalf("welcome link %s", link)
 	}
-	// Follow it from another browser: it confirms and logs in.
+	// Follow it from another browser: its button confirms and logs in.
 	other := h.client()
-	if r := other.get(link); r.status != 302 || r.header.Get("Location") != "/" {
+	if r := other.confirm(link); r.status != 302 || r.header.Get("Location") != "/" {
 		t.Fatalf("GET %s = %d %s", link, r.status, r.header.Get("Location"))
 	}
 	if page := other.get("/"); !strings.Contains(page.body, accounts.MsgEmailConfirmed) || !strings.Contains(page.body, "logged in as") {
@@ -93,12 +104,12 @@ func TestExpiredConfirmationSendsNewInstructions(t *testing.T) {
 	link := linkIn(t, lastEmail(t, h, "late@example.org", "Welcome"))
 	h.clock.Advance(31 * time.Minute)
 	c := h.client()
-	c.get(link)
+	c.confirm(link)
 	if page := c.get("/confirm"); !strings.Contains(page.body, "You did not confirm your email within 30 minutes.") {
 		t.Errorf("no CONFIRMATION_EXPIRED flash: %s", page.body)
 	}
 	fresh := lastEmail(t, h, "late@example.org", "Please confirm your email")
-	if r := h.client().get(linkIn(t, fresh)); r.status != 302 || r.header.Get("Location") != "/" {
+	if r := h.client().confirm(linkIn(t, fresh)); r.status != 302 || r.header.Get("Location") != "/" {
 		t.Errorf("the new link does not confirm: %d %s", r.status, r.header.Get("Location"))
 	}
 }
@@ -127,7 +138,7 @@ func TestBlockedAndVerifiedDomains(t *testing.T) {
 		t.Errorf("blocked domain: %d %s", r.status, r.body)
 	}
 	h.client().api("POST", "/api/register", map[string]string{"email": "x@cern.ch", "password": "correct horse"})
-	h.client().get(linkIn(t, lastEmail(t, h, "x@cern.ch", "Welcome")))
+	h.client().confirm(linkIn(t, lastEmail(t, h, "x@cern.ch", "Welcome")))
 	u, _ := h.svc.FindUser(context.Background(), "x@cern.ch")
 	if u.VerifiedAt == nil {
 		t.Errorf("confirming an address of a verified domain must verify the user")
@@ -141,7 +152,7 @@ func TestBlockedAndVerifiedDomains(t *testing.T) {
 	c.postForm("/confirm", url.Values{"email": {"y@later.example"}}, false)
 	c.get("/confirm")
 	c.postForm("/confirm", url.Values{"email": {"y@later.example"}}, true)
-	h.client().get(linkIn(t, lastEmail(t, h, "y@later.example", "Please confirm your email")))
+	h.client().confirm(linkIn(t, lastEmail(t, h, "y@later.example", "Please confirm your email")))
 	if u, _ := h.svc.FindUser(context.Background(), "y@later.example"); u.BlockedAt == nil || u.Active {
 		t.Errorf("confirming an address of a blocked domain must block the user")
 	}
@@ -270,7 +281,7 @@ func TestConfirmLinkNeverSwitchesALoggedInBrowser(t *testing.T) {
 	// The attacker signs up and sends the victim their confirmation link.
 	h.client().api("POST", "/api/register", map[string]string{"email": "attacker@example.org", "password": "correct horse"})
 	link := linkIn(t, lastEmail(t, h, "attacker@example.org", "Welcome"))
-	victim.get(link)
+	victim.confirm(link)
 	r := victim.api("GET", "/api/me", nil)
 	if r.status != 200 || r.json(t)["email"] != "victim@example.org" {
 		t.Errorf("after opening someone else's confirmation link: %d %s", r.status, r.body)

@@ -46,7 +46,12 @@ func (s *Server) registerRoutes() {
 	if s.set.Confirmable {
 		s.handle("GET", s.set.ConfirmURL, false, s.withForm("send_confirmation", s.handleSendConfirmationPage))
 		s.handle("POST", s.set.ConfirmURL, false, s.withForm("send_confirmation", s.handleSendConfirmation))
-		s.handle("GET", s.set.ConfirmURL+"/{token}", false, s.withState(s.handleConfirm))
+		if s.set.ConfirmByPost {
+			s.handle("GET", s.set.ConfirmURL+"/{token}", false, s.withForm("confirm_email", s.handleConfirmPage))
+			s.handle("POST", s.set.ConfirmURL+"/{token}", false, s.withEndpoint(endpointConfirm, "confirm_email", s.handleConfirm))
+		} else {
+			s.handle("GET", s.set.ConfirmURL+"/{token}", false, s.withState(s.handleConfirmGet))
+		}
 	}
 	if s.set.Changeable {
 		s.handle("GET", s.set.ChangeURL, false, s.withForm("change_password", s.handleChangePasswordPage))

@@ -82,6 +82,7 @@ type Settings struct {
 	Recoverable              bool          // SECURITY_RECOVERABLE
 	LoginWithoutConfirmation bool          // SECURITY_LOGIN_WITHOUT_CONFIRMATION
 	AutoLoginAfterConfirm    bool          // SECURITY_AUTO_LOGIN_AFTER_CONFIRM
+	ConfirmByPost            bool          // ACCOUNTS_CONFIRM_BY_POST: the link shows a button
 	AutoLoginAfterReset      bool          // SECURITY_AUTO_LOGIN_AFTER_RESET
 	SendRegisterEmail        bool          // SECURITY_SEND_REGISTER_EMAIL
 	SendPasswordChangeEmail  bool          // SECURITY_SEND_PASSWORD_CHANGE_EMAIL

@@ -33,6 +33,7 @@ var defaultTemplates = map[string]string{
 	"forgot_password":   "invenio_accounts/forgot_password.html",
 	"reset_password":    "invenio_accounts/reset_password.html",
 	"send_confirmation": "invenio_accounts/send_confirmation.html",
+	"confirm_email":     "invenio_accounts/confirm_email.html",
 }
 
 // pages holds each page parsed with the base layout.

@@ -24,12 +24,16 @@ func TestTemplateOverrides(t *testing.T) {
 	// and one file named by an absolute path for the sign-up page.
 	write(filepath.Join(dir, "invenio_accounts", "login_user.html"),
 		`{{define "content"}}<p id="custom-login">Custom login for {{.Site}}</p><input name="csrf_token" value="{{.CSRF}}">{{end}}`)
+	// The confirmation link's page, which has no setting, by its name.
+	write(filepath.Join(dir, "invenio_accounts", "confirm_email.html"),
+		`{{define "content"}}<form method="post" id="custom-confirm"><input name="csrf_token" value="{{.CSRF}}"></form>{{end}}`)
 	abs := filepath.Join(t.TempDir(), "my-signup.html")
 	write(abs, `{{define "content"}}<p id="custom-signup">Join us</p>{{end}}`)
 	h := newHarness(t, func(o *httpserver.Options) {
 		o.Settings.TemplateDir = dir
 		o.Settings.SiteName = "Zenodo"
 		o.Settings.Templates = map[string]string{"register_user": abs}
+		o.Settings.ConfirmByPost = true // the link shows its page
 	})
 	c := h.client()
 	if r := c.get("/login/"); !strings.Contains(r.body, `<p id="custom-login">Custom login for Zenodo</p>`) ||
@@ -38,6 +42,10 @@ func TestTemplateOverrides(t *testing.T) {
 	}
 	if r := c.get("/signup/"); !strings.Contains(r.body, `id="custom-signup"`) {
 		t.Errorf("sign-up page not overridden by the absolute path:\n%s", r.body)
+	}
+	h.client().api("POST", "/api/register", map[string]string{"email": "new@example.org", "password": "correct horse"})
+	if r := c.get(linkIn(t, lastEmail(t, h, "new@example.org", "Welcome"))); !strings.Contains(r.body, `id="custom-confirm"`) {
+		t.Errorf("confirmation page not overridden:\n%s", r.body)
 	}
 	if r := c.get("/"); !strings.Contains(r.body, "Welcome.") {
 		t.Errorf("the home page should still be the built-in one:\n%s", r.body)
