@@ -107,11 +107,16 @@ func parseAddress(s string) (*mail.Address, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: address %q: %v", ErrInvalid, s, err)
 	}
-	// What Render writes must parse back (net/mail accepts `" "@0` but not
-	// the bare address it yields): refuse what would not round-trip.
+	// What Render writes must parse back to the same address (net/mail
+	// accepts `" "@0` but not the bare address it yields, and reads
+	// `" x"@e` back as x@e once bare): refuse what would not round-trip.
 	for _, again := range []string{a.String(), a.Address} {
-		if _, err := mail.ParseAddress(again); err != nil {
+		b, err := mail.ParseAddress(again)
+		if err != nil {
 			return nil, fmt.Errorf("%w: address %q: %v", ErrInvalid, s, err)
+		}
+		if b.Address != a.Address {
+			return nil, fmt.Errorf("%w: address %q does not read back as itself", ErrInvalid, s)
 		}
 	}
 	return a, nil

@@ -185,6 +185,7 @@ func TestValidate(t *testing.T) {
 		{"NUL in from", func(m *mail.Message) { m.From = "b\x00@example.org" }},
 		{"two addresses in one", func(m *mail.Message) { m.To = []string{"a@example.org, c@example.org"} }},
 		{"not an address", func(m *mail.Message) { m.To = []string{"not an address"} }},
+		{"quoted local part that reads back as another", func(m *mail.Message) { m.To = []string{`<" x"@example.org>`} }},
 		{"CRLF in subject", func(m *mail.Message) { m.Subject = "hi\r\nBcc: victim@example.org" }},
 		{"invalid UTF-8 subject", func(m *mail.Message) { m.Subject = "\xff" }},
 		{"long subject", func(m *mail.Message) { m.Subject = strings.Repeat("a", 901) }},
