@@ -46,7 +46,7 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 		s.apiValidation(w, r, sortErrors(errs))
 		return
 	}
-	if l := s.loginLimited(r, values["email"]); l != nil {
+	if l := s.loginLimited(r, values["email"], nil); l != nil {
 		s.apiLimited(w, r, l)
 		return
 	}
@@ -62,6 +62,7 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 		s.sessionError(w, r, err)
 		return
 	}
+	s.setDeviceCookie(w, u)
 	s.writeUser(w, r, u)
 }
 

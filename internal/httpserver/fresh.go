@@ -75,7 +75,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "verify_user", f)
 		return
 	}
-	if l := s.loginLimited(r, u.Email); l != nil {
+	if l := s.loginLimited(r, u.Email, u); l != nil {
 		s.pageLimited(w, r, "verify_user", f, l)
 		return
 	}
@@ -96,6 +96,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "verify_user", f)
 		return
 	}
+	s.setDeviceCookie(w, u)
 	s.redirect(w, r, firstNonEmpty(next, s.afterVerifyView()))
 }
 
@@ -123,7 +124,7 @@ func (s *Server) handleAPIVerify(w http.ResponseWriter, r *http.Request) {
 		s.apiValidation(w, r, sortErrors(errs))
 		return
 	}
-	if l := s.loginLimited(r, u.Email); l != nil {
+	if l := s.loginLimited(r, u.Email, u); l != nil {
 		s.apiLimited(w, r, l)
 		return
 	}
@@ -131,6 +132,7 @@ func (s *Server) handleAPIVerify(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	s.setDeviceCookie(w, u)
 	s.writeUser(w, r, u)
 }
 

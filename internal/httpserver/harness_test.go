@@ -209,6 +209,9 @@ type client struct {
 	h   *harness
 	c   *http.Client
 	jar *cookiejar.Jar
+	// forwardedFor, when set, is sent as X-Forwarded-For: the client's
+	// address for a server trusting one proxy hop (Settings.ProxyHops).
+	forwardedFor string
 }
 
 func (h *harness) client() *client {
@@ -234,6 +237,9 @@ func (r response) json(t *testing.T) map[string]any {
 
 func (c *client) do(req *http.Request) response {
 	c.h.t.Helper()
+	if c.forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", c.forwardedFor)
+	}
 	resp, err := c.c.Do(req)
 	if err != nil {
 		c.h.t.Fatal(err)

@@ -153,11 +153,14 @@ func (s *Server) countLogin(err error) {
 }
 
 // loginLimited checks the client's and the account's login limits (the
-// account one before the password is verified, as Invenio does).
-func (s *Server) loginLimited(r *http.Request, email string) *limit {
+// account one before the password is verified, as Invenio does; a browser
+// with a device cookie of the account counts against its own limit instead,
+// see device.go). known is the account when the caller has it (the verify
+// step), else nil.
+func (s *Server) loginLimited(r *http.Request, email string, known *accounts.User) *limit {
 	l := s.checkClient(r, endpointLogin)
 	if l == nil {
-		l = s.checkAccount(r, s.set.LoginAccountLimit, email)
+		l = s.checkLoginAccount(r, email, known)
 	}
 	if l != nil {
 		s.opts.Metrics.Login(telemetry.LoginRateLimited)

@@ -134,6 +134,7 @@ type Server struct {
 	mux     *http.ServeMux
 	pages   *pages
 	csrf    *token.Signer
+	device  *token.Signer // signs the device cookies (device.go)
 	origins *http.CrossOriginProtection
 	routes  []route
 	checks  sessionChecks
@@ -152,6 +153,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, set: withDefaults(opts.Settings), mux: http.NewServeMux()}
 	s.csrf = token.NewSigner(opts.Secret, csrfSalt)
+	s.device = token.NewSigner(opts.Secret, deviceSalt)
 	s.origins = http.NewCrossOriginProtection()
 	s.origins.SetDenyHandler(http.HandlerFunc(s.handleCrossOrigin))
 	var err error

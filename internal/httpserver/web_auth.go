@@ -61,7 +61,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "login_user", f)
 		return
 	}
-	if l := s.loginLimited(r, r.PostForm.Get("email")); l != nil {
+	if l := s.loginLimited(r, r.PostForm.Get("email"), nil); l != nil {
 		s.pageLimited(w, r, "login_user", f, l)
 		return
 	}
@@ -92,6 +92,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.sessionError(w, r, err)
 		return
 	}
+	s.setDeviceCookie(w, u)
 	s.redirect(w, r, firstNonEmpty(next, s.set.PostLoginView))
 }
 

@@ -76,3 +76,12 @@ func AccountKey(prefix, email string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return "account/" + url.QueryEscape(prefix) + "/" + hex.EncodeToString(sum[:])
 }
+
+// DeviceKey returns the key of a device's login limit under prefix
+// (ACCOUNTS_LOGIN_RATELIMIT_KEY_PREFIX): the attempts of a browser that
+// shows a device cookie of the account, by the cookie's nonce (random, and
+// checked by the caller before it counts). The key never equals an
+// AccountKey, a ClientKey, a GuestKey or a UserKey.
+func DeviceKey(prefix, nonce string) string {
+	return "device/" + url.QueryEscape(prefix) + "/" + url.QueryEscape(nonce)
+}

@@ -131,3 +131,13 @@ func FuzzAccountKey(f *testing.F) {
 		}
 	})
 }
+
+func TestDeviceKey(t *testing.T) {
+	k := DeviceKey("accounts.login", "c2VlZC1ub25jZS0xMjM0NQ")
+	if k != "device/accounts.login/c2VlZC1ub25jZS0xMjM0NQ" {
+		t.Errorf("DeviceKey = %q", k)
+	}
+	if k == AccountKey("accounts.login", "c2VlZC1ub25jZS0xMjM0NQ") || DeviceKey("a/b", "c") == DeviceKey("a", "b/c") {
+		t.Error("DeviceKey collides")
+	}
+}
