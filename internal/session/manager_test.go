@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -190,6 +191,31 @@ func TestFlashes(t *testing.T) {
 	expired := n.save(s)
 	if expired == nil || expired.MaxAge >= 0 || store.Len() != 0 {
 		t.Errorf("emptied session: cookie %v, %d records", expired, store.Len())
+	}
+}
+
+// TestFlashesAreBounded: a session keeps only the newest MaxFlashes
+// messages, across saves, however many a client that never shows a page
+// piles up.
+func TestFlashesAreBounded(t *testing.T) {
+	store := newMemStore(t)
+	n := newNode(t, store, newClock(), session.Options{})
+	s := n.load("")
+	cookie := ""
+	for i := range 3 * session.MaxFlashes {
+		s.AddFlash("info", fmt.Sprint("message ", i))
+		if c := n.save(s); c != nil {
+			cookie = c.Value
+		}
+		s = n.load(cookie)
+	}
+	got := s.PopFlashes()
+	if len(got) != session.MaxFlashes {
+		t.Fatalf("%d flashes kept, want %d", len(got), session.MaxFlashes)
+	}
+	if first, last := got[0].Message, got[len(got)-1].Message; first != fmt.Sprint("message ", 2*session.MaxFlashes) ||
+		last != fmt.Sprint("message ", 3*session.MaxFlashes-1) {
+		t.Errorf("kept %q .. %q, want the newest", first, last)
 	}
 }
 

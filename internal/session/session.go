@@ -113,8 +113,17 @@ func (s *Session) Values() map[string]string { return maps.Clone(s.rec.Values) }
 // AddFlash queues a message for the next page.
 func (s *Session) AddFlash(category, message string) {
 	s.rec.Flashes = append(s.rec.Flashes, Flash{Category: category, Message: message})
+	if n := len(s.rec.Flashes); n > MaxFlashes {
+		// A client that never shows a page (a script posting forms and not
+		// following the redirects) must not grow its stored session.
+		s.rec.Flashes = append(s.rec.Flashes[:0:0], s.rec.Flashes[n-MaxFlashes:]...)
+	}
 	s.modified = true
 }
+
+// MaxFlashes is how many messages a session keeps for its next page: the
+// newest.
+const MaxFlashes = 10
 
 // PopFlashes returns the queued messages and removes them.
 func (s *Session) PopFlashes() []Flash {
