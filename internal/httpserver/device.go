@@ -71,11 +71,20 @@ func parseDevice(v string) (nonce, mac string, ok bool) {
 	}
 	nonce, mac = v[:22], v[23:]
 	for _, part := range []string{nonce, mac} {
+		// The decoder skips CR and LF: only the alphabet may be there.
+		if strings.ContainsFunc(part, func(r rune) bool { return !isBase64URL(r) }) {
+			return "", "", false
+		}
 		if _, err := base64.RawURLEncoding.Strict().DecodeString(part); err != nil {
 			return "", "", false
 		}
 	}
 	return nonce, mac, true
+}
+
+// isBase64URL reports whether r is in base64url's alphabet.
+func isBase64URL(r rune) bool {
+	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_'
 }
 
 // deviceOf returns the nonce of the request's device cookie when it holds
