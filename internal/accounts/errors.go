@@ -2,7 +2,7 @@
 // tracking, their rules (Invenio's semantics), the error codes every layer
 // shares, and the Store interface the domain consumes.
 //
-// It imports only the standard library and internal/password; it knows no
+// It imports only the standard library and internal/ttlcache; it knows no
 // driver and no HTTP.
 package accounts
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/invenio-go/accounts/internal/ttlcache"
 )
 
 // Default values of the options, as Invenio has them.
@@ -48,7 +50,7 @@ type Options struct {
 type Service struct {
 	store Store // raw wrapped: its writes invalidate the user cache
 	raw   Store
-	users userCache
+	users *ttlcache.Cache[int64, cachedUser]
 	// announcing counts the announcements of user changes under way.
 	announcing sync.WaitGroup
 	hasher     PasswordHasher
@@ -81,12 +83,11 @@ func NewService(store Store, hasher PasswordHasher, opts Options) (*Service, err
 	svc := &Service{raw: store, hasher: hasher, opts: opts, username: re,
 		pool: newHashPool(opts.HashConcurrency, opts.HashQueue)}
 	svc.store = notifyingStore{Store: store, s: svc}
-	switch {
-	case opts.UserCacheTTL == 0:
-		svc.users.ttl = DefaultUserCacheTTL
-	case opts.UserCacheTTL > 0:
-		svc.users.ttl = opts.UserCacheTTL
+	ttl := opts.UserCacheTTL
+	if ttl == 0 {
+		ttl = DefaultUserCacheTTL
 	}
+	svc.users = ttlcache.New[int64, cachedUser](ttl, maxCachedUsers)
 	return svc, nil
 }
 

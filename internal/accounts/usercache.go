@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -12,8 +11,7 @@ import (
 // reached (a CLI on another machine, a lost message).
 const DefaultUserCacheTTL = 2 * time.Second
 
-// maxCachedUsers bounds the cache: when full it is emptied, which only
-// costs reads.
+// maxCachedUsers bounds the cache (when full it is emptied).
 const maxCachedUsers = 100_000
 
 // ChangeNotifier tells the other nodes that a user changed, so that they
@@ -27,58 +25,11 @@ type ChangeNotifier interface {
 	AllUsersChanged(ctx context.Context) error
 }
 
-// userCache keeps the users of recent SessionUser calls with their roles.
-// Entries are immutable: readers get copies.
-type userCache struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	users map[int64]cachedUser
-	// epoch moves on every invalidation: a read that started before one
-	// is not stored, so a row read before a write commits is never kept.
-	epoch uint64
-}
-
+// cachedUser is an entry of the user cache (Service.users): immutable,
+// readers get copies.
 type cachedUser struct {
 	user  User
 	roles []Role
-	at    time.Time
-}
-
-func (c *userCache) get(id int64, now time.Time) (cachedUser, uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.users[id]
-	if ok && (now.Sub(e.at) >= c.ttl || now.Before(e.at)) {
-		delete(c.users, id)
-		ok = false
-	}
-	return e, c.epoch, ok
-}
-
-func (c *userCache) put(id int64, e cachedUser, epoch uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if epoch != c.epoch {
-		return
-	}
-	if c.users == nil || len(c.users) >= maxCachedUsers {
-		c.users = map[int64]cachedUser{}
-	}
-	c.users[id] = e
-}
-
-func (c *userCache) forget(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	delete(c.users, id)
-}
-
-func (c *userCache) forgetAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	clear(c.users)
 }
 
 // SessionUser returns a logged-in session's user and its roles, reading the
@@ -89,13 +40,11 @@ func (c *userCache) forgetAll() {
 // needs the stored row (a password check, an update). ENotFound.
 func (s *Service) SessionUser(ctx context.Context, id int64) (*User, []Role, error) {
 	now := s.now()
-	if s.users.ttl > 0 {
-		if e, _, ok := s.users.get(id, now); ok {
-			u := e.user
-			return &u, e.roles, nil
-		}
+	e, epoch, ok := s.users.Get(id, now)
+	if ok {
+		u := e.user
+		return &u, e.roles, nil
 	}
-	_, epoch, _ := s.users.get(id, now)
 	u, err := s.FindUser(ctx, UserRef(itoa(id)))
 	if err != nil {
 		return nil, nil, err
@@ -107,32 +56,30 @@ func (s *Service) SessionUser(ctx context.Context, id int64) (*User, []Role, err
 	if roles == nil {
 		roles = []Role{} // read: none, as opposed to not read
 	}
-	if s.users.ttl > 0 {
-		s.users.put(id, cachedUser{user: *u, roles: roles, at: now}, epoch)
-	}
+	s.users.Put(id, cachedUser{user: *u, roles: roles}, now, epoch)
 	return u, roles, nil
 }
 
 // ForgetUser drops a user from the cache (a change announced by another
 // node).
-func (s *Service) ForgetUser(id int64) { s.users.forget(id) }
+func (s *Service) ForgetUser(id int64) { s.users.Forget(id) }
 
 // ForgetUsers empties the cache (a change to many users, or a lost
 // connection to the other nodes' announcements).
-func (s *Service) ForgetUsers() { s.users.forgetAll() }
+func (s *Service) ForgetUsers() { s.users.ForgetAll() }
 
 // announceTimeout bounds one announcement to the other nodes.
 const announceTimeout = 2 * time.Second
 
 // userChanged drops the user here and tells the other nodes.
 func (s *Service) userChanged(ctx context.Context, id int64) {
-	s.users.forget(id)
+	s.users.Forget(id)
 	s.announce(ctx, func(c ChangeNotifier, ctx context.Context) error { return c.UserChanged(ctx, id) })
 }
 
 // usersChanged empties the cache here and tells the other nodes.
 func (s *Service) usersChanged(ctx context.Context) {
-	s.users.forgetAll()
+	s.users.ForgetAll()
 	s.announce(ctx, func(c ChangeNotifier, ctx context.Context) error { return c.AllUsersChanged(ctx) })
 }
 
@@ -162,7 +109,7 @@ func (s *Service) WaitAnnouncements() { s.announcing.Wait() }
 func (s *Service) logChangeError(err error) {
 	if s.opts.Logger != nil {
 		s.opts.Logger.Warn("could not announce a user change to the other nodes; they see it within the cache TTL",
-			"err", err, "ttl", s.users.ttl)
+			"err", err, "ttl", s.users.TTL())
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,7 +16,7 @@ import (
 // Options.GenerationTTL ago, unless this Store bumped it since.
 func (s *Store) UserGeneration(ctx context.Context, userID int64) (int64, error) {
 	now := s.now()
-	g, epoch, ok := s.gens.get(userID, now)
+	g, epoch, ok := s.gens.Get(userID, now)
 	if ok {
 		return g, nil
 	}
@@ -28,7 +27,7 @@ func (s *Store) UserGeneration(ctx context.Context, userID int64) (int64, error)
 // cache holds, and keeps it (session.CachingRevoker).
 func (s *Store) FreshUserGeneration(ctx context.Context, userID int64) (int64, error) {
 	now := s.now()
-	_, epoch, _ := s.gens.get(userID, now)
+	_, epoch, _ := s.gens.Get(userID, now)
 	return s.readGeneration(ctx, userID, now, epoch)
 }
 
@@ -40,62 +39,13 @@ func (s *Store) readGeneration(ctx context.Context, userID int64, now time.Time,
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: user generation: %w", err)
 	}
-	s.gens.put(userID, g, now, epoch)
+	s.gens.Put(userID, g, now, epoch)
 	return g, nil
 }
 
-// maxCachedGenerations bounds the generation cache; when full it is
-// emptied, which only costs reads.
+// maxCachedGenerations bounds the generation cache (when full it is
+// emptied).
 const maxCachedGenerations = 100_000
-
-// genCache keeps recently read generations for a short TTL. Its epoch moves
-// on every bump made here, so a read that started before one is not kept.
-type genCache struct {
-	mu    sync.Mutex
-	ttl   time.Duration // 0: off
-	epoch uint64
-	m     map[int64]genEntry
-}
-
-type genEntry struct {
-	gen int64
-	at  time.Time
-}
-
-func (c *genCache) get(uid int64, now time.Time) (gen int64, epoch uint64, ok bool) {
-	if c.ttl <= 0 {
-		return 0, 0, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[uid]
-	if ok && now.Sub(e.at) >= c.ttl {
-		ok = false
-	}
-	return e.gen, c.epoch, ok
-}
-
-func (c *genCache) put(uid, gen int64, at time.Time, epoch uint64) {
-	if c.ttl <= 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if epoch != c.epoch {
-		return
-	}
-	if c.m == nil || len(c.m) >= maxCachedGenerations {
-		c.m = map[int64]genEntry{}
-	}
-	c.m[uid] = genEntry{gen, at}
-}
-
-func (c *genCache) forget(uid int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	delete(c.m, uid)
-}
 
 // HoldUserGeneration returns the user's generation and, when it is set,
 // extends its TTL to at least ttl, in one atomic script. It returns
@@ -123,8 +73,8 @@ func (s *Store) BumpUserGeneration(ctx context.Context, userID int64, ttl time.D
 	}
 	// Forget before and after: a read racing the bump must not be kept,
 	// and a bump that failed may still have happened.
-	s.gens.forget(userID)
-	defer s.gens.forget(userID)
+	s.gens.Forget(userID)
+	defer s.gens.Forget(userID)
 	g, err := s.bump.Run(ctx, s.client, []string{s.generationKey(userID)}, ms(ttl).Milliseconds()).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: bump user generation: %w", err)

@@ -9,7 +9,8 @@
 // out at random. Redis is not the source of truth for revocations (a crash
 // can lose the last deletes): the database is, and the caller re-checks it.
 //
-// It imports the standard library, go-redis and internal/session.
+// It imports the standard library, go-redis, internal/session and
+// internal/ttlcache.
 package redisstore
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/invenio-go/accounts/internal/session"
+	"github.com/invenio-go/accounts/internal/ttlcache"
 )
 
 var (
@@ -75,8 +77,8 @@ type Store struct {
 	owned  bool // Close closes the client
 	hold   *redis.Script
 	bump   *redis.Script
-	gens   genCache
-	now    func() time.Time // the generation cache's clock
+	gens   *ttlcache.Cache[int64, int64] // user id → generation
+	now    func() time.Time              // the generation cache's clock
 }
 
 // New returns a Store on a client the caller owns (and closes).
@@ -88,12 +90,11 @@ func New(client redis.UniversalClient, opts Options) *Store {
 		bump:   redis.NewScript(bumpSrc),
 		now:    time.Now,
 	}
-	switch {
-	case opts.GenerationTTL == 0:
-		s.gens.ttl = DefaultGenerationTTL
-	case opts.GenerationTTL > 0:
-		s.gens.ttl = opts.GenerationTTL
+	ttl := opts.GenerationTTL
+	if ttl == 0 {
+		ttl = DefaultGenerationTTL
 	}
+	s.gens = ttlcache.New[int64, int64](ttl, maxCachedGenerations)
 	return s
 }
 
