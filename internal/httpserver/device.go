@@ -38,11 +38,7 @@ const (
 
 // deviceMAC returns the signature of a nonce for a user.
 func (s *Server) deviceMAC(nonce string, u *accounts.User) string {
-	var pw string
-	if u.Password != nil {
-		pw = *u.Password
-	}
-	payload := nonce + "\x00" + strconv.FormatInt(u.ID, 10) + "\x00" + pw
+	payload := nonce + "\x00" + strconv.FormatInt(u.ID, 10) + "\x00" + deref(u.Password)
 	return s.device.Sign(payload)[len(payload)+1:]
 }
 

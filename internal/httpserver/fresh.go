@@ -80,20 +80,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.reauthenticate(r, u, r.PostForm.Get("password")); err != nil {
-		status := http.StatusOK
-		switch accounts.ErrorCode(err) {
-		case accounts.EInternal:
-			s.serverError(w, r, err)
-			return
-		case accounts.EUnauthorized:
-			f.Error = accounts.ErrorMessage(err)
-		case accounts.EUnavailable:
-			f.Error, status = accounts.ErrorMessage(err), http.StatusServiceUnavailable
-			w.Header().Set("Retry-After", "1")
-		default:
-			setFormError(f, err)
-		}
-		s.render(w, r, status, "verify_user", f)
+		s.passwordFormError(w, r, "verify_user", f, err)
 		return
 	}
 	s.setDeviceCookie(w, u)

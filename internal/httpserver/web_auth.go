@@ -70,22 +70,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.countLogin(err)
 	s.auditLogin(r, r.PostForm.Get("email"), u, err)
 	if err != nil {
-		if accounts.ErrorCode(err) == accounts.EInternal {
-			s.serverError(w, r, err)
-			return
-		}
-		status := http.StatusOK
-		switch accounts.ErrorCode(err) {
-		case accounts.EUnauthorized:
-			// It is about the email and the password together: a form error.
-			f.Error = accounts.ErrorMessage(err)
-		case accounts.EUnavailable:
-			f.Error, status = accounts.ErrorMessage(err), http.StatusServiceUnavailable
-			w.Header().Set("Retry-After", "1")
-		default:
-			setFormError(f, err)
-		}
-		s.render(w, r, status, "login_user", f)
+		s.passwordFormError(w, r, "login_user", f, err)
 		return
 	}
 	if err := s.login(w, r, u); err != nil {
@@ -241,4 +226,25 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// passwordFormError answers a form whose password check failed (login,
+// verify): the page again with the message (a wrong password is about the
+// email and the password together: a form error), 503 with Retry-After
+// when hashing or the database is unavailable, 500 for anything else.
+func (s *Server) passwordFormError(w http.ResponseWriter, r *http.Request, page string, f *form, err error) {
+	status := http.StatusOK
+	switch accounts.ErrorCode(err) {
+	case accounts.EInternal:
+		s.serverError(w, r, err)
+		return
+	case accounts.EUnauthorized:
+		f.Error = accounts.ErrorMessage(err)
+	case accounts.EUnavailable:
+		f.Error, status = accounts.ErrorMessage(err), http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "1")
+	default:
+		setFormError(f, err)
+	}
+	s.render(w, r, status, page, f)
 }

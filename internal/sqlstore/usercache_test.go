@@ -10,6 +10,7 @@ import (
 
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/sqlstore"
+	"github.com/invenio-go/accounts/internal/testenv"
 )
 
 // changeLog records the ChangeNotifier's announcements.
@@ -41,23 +42,6 @@ func (c *changeLog) reset() (users []int64, all int) {
 	return users, all
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func roleNames(roles []accounts.Role) []string {
 	var out []string
 	for _, r := range roles {
@@ -73,7 +57,7 @@ func roleNames(roles []accounts.Role) []string {
 func TestSessionUserCache(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		clk := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+		clk := testenv.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 		log := &changeLog{}
 		svc := newService(t, db, accounts.Options{Now: clk.Now, Changes: log, UserCacheTTL: 2 * time.Second})
 		u := mustCreate(t, svc, "cache@example.org")

@@ -1,4 +1,5 @@
-// Package testenv tells tests which outside services they may use.
+// Package testenv tells tests which outside services they may use, and
+// gives them a clock they move by hand (Clock).
 //
 // Integration tests read the service URLs from the environment
 // (ACCOUNTS_TEST_POSTGRES_URL, ACCOUNTS_TEST_REDIS_URL; the Makefile sets both
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 )
@@ -62,4 +64,28 @@ func serviceURL(t testing.TB, name, defaultPort string) string {
 	}
 	conn.Close()
 	return raw
+}
+
+// Clock is a clock tests move by hand, safe for concurrent use: pass its
+// Now where code takes a func() time.Time.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock that reads t until moved.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

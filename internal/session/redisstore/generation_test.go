@@ -2,42 +2,23 @@ package redisstore
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/invenio-go/accounts/internal/testenv"
 )
 
-// fakeClock is the generation cache's clock in tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // peer returns another node's Store on a's Redis and prefix, with its own
 // generation cache.
-func peer(t *testing.T, a *Store, ttl time.Duration) (*Store, *fakeClock) {
+func peer(t *testing.T, a *Store, ttl time.Duration) (*Store, *testenv.Clock) {
 	t.Helper()
 	b, err := Open(testenv.RedisURL(t), Options{Prefix: a.prefix, GenerationTTL: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	clk := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
-	b.now = clk.now
+	clk := testenv.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	b.now = clk.Now
 	return b, clk
 }
 
@@ -78,11 +59,11 @@ func TestGenerationCache(t *testing.T) {
 	if g := gen(b); g != 0 {
 		t.Errorf("within the TTL: read %d, want the cached 0 (is the cache used?)", g)
 	}
-	clk.advance(DefaultGenerationTTL - time.Millisecond)
+	clk.Advance(DefaultGenerationTTL - time.Millisecond)
 	if g := gen(b); g != 0 {
 		t.Errorf("just within the TTL: read %d, want the cached 0", g)
 	}
-	clk.advance(time.Millisecond)
+	clk.Advance(time.Millisecond)
 	if g := gen(b); g != 1 {
 		t.Errorf("once the TTL has passed: read %d, want 1", g)
 	}
