@@ -42,7 +42,7 @@ func TestLoginDoesNotRevealAccounts(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	try := func(email string) (time.Duration, int, string, []string) {
+	checkAnswersAlike(t, 0.2, func(email string) answer {
 		req, _ := http.NewRequest("POST", ts.URL+"/api/login", strings.NewReader(`{"email":"`+email+`","password":"wrong horse"}`))
 		req.Header.Set("Content-Type", "application/json")
 		start := time.Now()
@@ -57,31 +57,39 @@ func TestLoginDoesNotRevealAccounts(t *testing.T) {
 		for _, c := range resp.Cookies() {
 			cookies = append(cookies, c.Name)
 		}
-		return d, resp.StatusCode, string(b), cookies
-	}
-	try("known@example.org") // warm up
-	mk, mu := medians(100, func() (time.Duration, time.Duration) {
-		dk, sk, bk, ck := try("known@example.org")
-		du, su, bu, cu := try("unknown@example.org")
-		if sk != su || bk != bu || !slices.Equal(ck, cu) {
-			t.Fatalf("answers differ:\nknown   %d %s %v\nunknown %d %s %v", sk, bk, ck, su, bu, cu)
-		}
-		return dk, du
+		return answer{d, resp.StatusCode, string(b), cookies}
 	})
-	checkMedians(t, mk, mu, 0.2)
 }
 
-// medians calls sample n times (each call times one known and one unknown
-// request, interleaved) and returns the median of each.
-func medians(n int, sample func() (known, unknown time.Duration)) (time.Duration, time.Duration) {
+// answer is one timed answer to a request about an address: its time and
+// what a client sees of it.
+type answer struct {
+	d       time.Duration
+	status  int
+	body    string
+	cookies []string
+}
+
+// checkAnswersAlike asks try about known@example.org and
+// unknown@example.org, once each to warm up, then 100 times each,
+// interleaved: each pair must answer alike (status, body, cookies), and the
+// medians of their times may differ by at most the fraction bound.
+func checkAnswersAlike(t *testing.T, bound float64, try func(email string) answer) {
+	t.Helper()
+	try("known@example.org")
+	try("unknown@example.org")
+	const n = 100
 	var known, unknown []time.Duration
 	for range n {
-		dk, du := sample()
-		known, unknown = append(known, dk), append(unknown, du)
+		k, u := try("known@example.org"), try("unknown@example.org")
+		if k.status != u.status || k.body != u.body || !slices.Equal(k.cookies, u.cookies) {
+			t.Fatalf("answers differ:\nknown   %d %s %v\nunknown %d %s %v", k.status, k.body, k.cookies, u.status, u.body, u.cookies)
+		}
+		known, unknown = append(known, k.d), append(unknown, u.d)
 	}
 	slices.Sort(known)
 	slices.Sort(unknown)
-	return known[n/2], unknown[n/2]
+	checkMedians(t, known[n/2], unknown[n/2], bound)
 }
 
 // checkMedians fails the test when the medians differ by more than the
