@@ -122,15 +122,21 @@ func (s *Server) confirmRefused(w http.ResponseWriter, r *http.Request, state co
 // an expired one a button that asks for new instructions; an invalid or
 // used one is refused as Invenio does.
 func (s *Server) handleConfirmPage(w http.ResponseWriter, r *http.Request) {
+	if u, state, ok := s.usableConfirmLink(w, r); ok {
+		s.render(w, r, http.StatusOK, "confirm_email", s.confirmForm(u, state))
+	}
+}
+
+// usableConfirmLink reads the request's confirmation token for a GET; it
+// answers (500, or Invenio's refusal of an invalid or used link) and
+// returns false unless the link is valid or expired.
+func (s *Server) usableConfirmLink(w http.ResponseWriter, r *http.Request) (*accounts.User, confirmState, bool) {
 	u, state, err := s.checkConfirmToken(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.serverError(w, r, err)
-		return
+		return nil, state, false
 	}
-	if s.confirmRefused(w, r, state) {
-		return
-	}
-	s.render(w, r, http.StatusOK, "confirm_email", s.confirmForm(u, state))
+	return u, state, !s.confirmRefused(w, r, state)
 }
 
 // handleConfirm handles "POST /confirm/{token}": Invenio's GET. It confirms
@@ -158,15 +164,9 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 // ACCOUNTS_CONFIRM_BY_POST): it confirms and logs the user in at once, with
 // the same messages and redirects as handleConfirm.
 func (s *Server) handleConfirmGet(w http.ResponseWriter, r *http.Request) {
-	u, state, err := s.checkConfirmToken(r.Context(), r.PathValue("token"))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	if u, state, ok := s.usableConfirmLink(w, r); ok {
+		s.confirmAndRedirect(w, r, u, state)
 	}
-	if s.confirmRefused(w, r, state) {
-		return
-	}
-	s.confirmAndRedirect(w, r, u, state)
 }
 
 // confirmAndRedirect applies a token read as valid or expired: it confirms
