@@ -30,6 +30,14 @@ const (
 	AuditRoleRevoked     = "role.revoked"
 	AuditDomainCreated   = "domain.created"
 	AuditDomainUpdated   = "domain.updated"
+	// Two-factor authentication: set up, turned off (by the user, or reset
+	// by an admin), a wrong code at login, a recovery code used, new
+	// recovery codes.
+	AuditTwoFactorEnabled     = "two_factor.enabled"
+	AuditTwoFactorDisabled    = "two_factor.disabled"
+	AuditTwoFactorFailed      = "two_factor.failed"
+	AuditRecoveryCodeUsed     = "two_factor.recovery_code_used"
+	AuditRecoveryCodesRenewed = "two_factor.recovery_codes_renewed"
 )
 
 // AuditEvents lists every event, in the order the admin pages offer them.
@@ -38,7 +46,8 @@ func AuditEvents() []string {
 		AuditPasswordReset, AuditResetSent, AuditEmailConfirmed, AuditSessionRevoked, AuditSessionsRevoked,
 		AuditUserBlocked, AuditUserRestored, AuditUserActivated, AuditUserDeactivated, AuditUserVerified,
 		AuditRoleCreated, AuditRoleUpdated, AuditRoleGranted, AuditRoleRevoked, AuditDomainCreated,
-		AuditDomainUpdated}
+		AuditDomainUpdated, AuditTwoFactorEnabled, AuditTwoFactorDisabled, AuditTwoFactorFailed,
+		AuditRecoveryCodeUsed, AuditRecoveryCodesRenewed}
 }
 
 // AuditEntry is a row of accounts_go_audit_log. The emails are copies taken

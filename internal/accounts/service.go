@@ -40,6 +40,12 @@ type Options struct {
 	// (ACCOUNTS_USER_CACHE_TTL): 0 means DefaultUserCacheTTL, a negative
 	// value turns the cache off.
 	UserCacheTTL time.Duration
+	// Sealer encrypts the TOTP secrets of two-factor authentication; nil
+	// when two-factor authentication is off.
+	Sealer SecretSealer
+	// RecoveryCodes is how many recovery codes a user gets
+	// (SECURITY_MULTI_FACTOR_RECOVERY_CODES_N; 0: DefaultRecoveryCodes).
+	RecoveryCodes int
 	// Changes announces user changes to the other nodes; nil for one node.
 	Changes ChangeNotifier
 	Logger  *slog.Logger
