@@ -104,6 +104,13 @@ type Config struct {
 	Freshness            time.Duration // SECURITY_FRESHNESS (negative: off; 0: always ask)
 	FreshnessGracePeriod time.Duration // SECURITY_FRESHNESS_GRACE_PERIOD
 
+	// Two-factor authentication.
+	TwoFactor          bool    // SECURITY_TWO_FACTOR
+	TwoFactorRequired  bool    // SECURITY_TWO_FACTOR_REQUIRED
+	TOTPIssuer         string  // SECURITY_TOTP_ISSUER ("": the site name)
+	RecoveryCodesN     int     // SECURITY_MULTI_FACTOR_RECOVERY_CODES_N
+	TwoFactorRatelimit []Limit // ACCOUNTS_TWO_FACTOR_RATELIMIT
+
 	// Users.
 	DefaultEmailVisibility string         // ACCOUNTS_DEFAULT_EMAIL_VISIBILITY
 	DefaultUserVisibility  string         // ACCOUNTS_DEFAULT_USER_VISIBILITY
@@ -118,6 +125,8 @@ type Config struct {
 	ChangeURL                 string // SECURITY_CHANGE_URL
 	ConfirmURL                string // SECURITY_CONFIRM_URL
 	VerifyURL                 string // SECURITY_VERIFY_URL
+	TwoFactorSetupURL         string // SECURITY_TWO_FACTOR_SETUP_URL
+	TwoFactorValidationURL    string // SECURITY_TWO_FACTOR_TOKEN_VALIDATION_URL
 	PostLoginView             string // SECURITY_POST_LOGIN_VIEW
 	PostLogoutView            string // SECURITY_POST_LOGOUT_VIEW
 	PostRegisterView          string // SECURITY_POST_REGISTER_VIEW
@@ -134,6 +143,8 @@ type Config struct {
 	// embedded templates; absolute paths name one file).
 	LoginUserTemplate        string // SECURITY_LOGIN_USER_TEMPLATE
 	VerifyTemplate           string // SECURITY_VERIFY_TEMPLATE
+	TwoFactorVerifyTemplate  string // SECURITY_TWO_FACTOR_VERIFY_CODE_TEMPLATE
+	TwoFactorSetupTemplate   string // SECURITY_TWO_FACTOR_SETUP_TEMPLATE
 	RegisterUserTemplate     string // SECURITY_REGISTER_USER_TEMPLATE
 	ForgotPasswordTemplate   string // SECURITY_FORGOT_PASSWORD_TEMPLATE
 	ResetPasswordTemplate    string // SECURITY_RESET_PASSWORD_TEMPLATE
@@ -158,6 +169,8 @@ type Config struct {
 	EmailSubjectPasswordReset        string        // SECURITY_EMAIL_SUBJECT_PASSWORD_RESET
 	EmailSubjectPasswordNotice       string        // SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE
 	EmailSubjectPasswordChangeNotice string        // SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE
+	EmailSubjectTwoFactorOn          string        // ACCOUNTS_EMAIL_SUBJECT_TWO_FACTOR_ON
+	EmailSubjectTwoFactorOff         string        // ACCOUNTS_EMAIL_SUBJECT_TWO_FACTOR_OFF
 	MailServer                       string        // MAIL_SERVER; empty = write to the outbox
 	MailPort                         int           // MAIL_PORT
 	MailUseTLS                       bool          // MAIL_USE_TLS (STARTTLS)

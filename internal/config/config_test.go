@@ -124,7 +124,7 @@ func TestLoadDefaults(t *testing.T) {
 		http.SameSiteLaxMode, 31 * 24 * time.Hour, 30 * time.Minute, 0, time.Hour,
 		[]string{"pbkdf2_sha512", "invenio_aes_encrypted_email"}, []string{"invenio_aes_encrypted_email"}, []string{"invenio_aes_encrypted_email"}, nil,
 		strongKey, strongKey,
-		map[string][]Limit{"security.login": minute, "security.register": minute, "security.forgot_password": minute, "security.reset_password": minute},
+		map[string][]Limit{"security.login": minute, "security.register": minute, "security.forgot_password": minute, "security.reset_password": minute, "security.two_factor_token_validation": minute},
 		[]Limit{{1000, time.Hour}, {60, time.Minute}},
 		[2]string{"sqlite", filepath.Join(dir, "accounts.db")},
 	}

@@ -19,6 +19,8 @@ func mailKeys() []Key {
 		strKey("SECURITY_EMAIL_SUBJECT_PASSWORD_RESET", "Password reset instructions", "Subject of the reset instructions.", func(c *Config) *string { return &c.EmailSubjectPasswordReset }),
 		strKey("SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE", "Your password has been reset", "Subject of the reset notice.", func(c *Config) *string { return &c.EmailSubjectPasswordNotice }),
 		strKey("SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE", "Your password has been changed", "Subject of the change notice.", func(c *Config) *string { return &c.EmailSubjectPasswordChangeNotice }),
+		strKey("ACCOUNTS_EMAIL_SUBJECT_TWO_FACTOR_ON", "Two-factor authentication is on", "Subject of the notice sent when a user turns two-factor authentication on.", func(c *Config) *string { return &c.EmailSubjectTwoFactorOn }),
+		strKey("ACCOUNTS_EMAIL_SUBJECT_TWO_FACTOR_OFF", "Two-factor authentication is off", "Subject of the notice sent when two-factor authentication is turned off (by the user or an admin).", func(c *Config) *string { return &c.EmailSubjectTwoFactorOff }),
 		strKey("MAIL_SERVER", "", "SMTP server; empty: emails go to the log and to `<ACCOUNTS_DATA_DIR>/outbox/`.", func(c *Config) *string { return &c.MailServer }),
 		intKey("MAIL_PORT", "25", "SMTP port.", 1, 65535, func(c *Config) *int { return &c.MailPort }),
 		boolKey("MAIL_USE_TLS", "false", "Use STARTTLS.", func(c *Config) *bool { return &c.MailUseTLS }),

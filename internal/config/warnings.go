@@ -71,6 +71,9 @@ func (c *Config) checkSettings() {
 	if !c.Dev && c.MailServer == "" && !c.MailSuppressSend {
 		c.warnf("MAIL_SERVER is not set: emails are only logged and written to %s/outbox/", c.DataDir)
 	}
+	if c.TwoFactorRequired && !c.TwoFactor {
+		c.warnf("SECURITY_TWO_FACTOR_REQUIRED is true but SECURITY_TWO_FACTOR is false: two-factor authentication stays off")
+	}
 	if !c.Dev && !c.RatelimitEnabled {
 		c.warnf("RATELIMIT_ENABLED is false outside development mode: logins and emails are not rate limited")
 	}
