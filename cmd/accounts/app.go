@@ -13,6 +13,7 @@ import (
 	"github.com/invenio-go/accounts/internal/session"
 	"github.com/invenio-go/accounts/internal/session/redisstore"
 	"github.com/invenio-go/accounts/internal/sqlstore"
+	"github.com/invenio-go/accounts/internal/totp"
 )
 
 // app is everything a command works with, built from the configuration.
@@ -116,6 +117,12 @@ func newService(cfg *config.Config, store accounts.Store, log *slog.Logger) (*ac
 	if cfg.UsernameRegex != nil {
 		opts.UsernameRegex = cfg.UsernameRegex.String()
 	}
+	if cfg.SecretKey != "" { // serve refuses to start without one
+		if opts.Sealer, err = totp.NewSealer([]byte(cfg.SecretKey)); err != nil {
+			return nil, err
+		}
+	}
+	opts.RecoveryCodes = cfg.RecoveryCodesN
 	if cfg.DefaultTimezone != nil {
 		opts.Timezone = cfg.DefaultTimezone.String()
 	}

@@ -179,6 +179,9 @@ func newSessionManager(cfg *config.Config, store session.Store) (*session.Manage
 	})
 }
 
+// msgTooManyCodes answers a user who tried too many two-factor codes.
+const msgTooManyCodes = "Too many codes tried for this account. Please try again later."
+
 // webSettings maps the configuration onto the web layer's settings.
 func webSettings(cfg *config.Config) httpserver.Settings {
 	return httpserver.Settings{
@@ -217,18 +220,25 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		VerifyURL:                cfg.VerifyURL,
 		Freshness:                cfg.Freshness,
 		FreshnessGrace:           cfg.FreshnessGracePeriod,
-		ResetURL:                 cfg.ResetURL,
-		PostConfirmView:          cfg.PostConfirmView,
-		PostResetView:            cfg.PostResetView,
-		BaseURL:                  cfg.BaseURL,
-		AdminRole:                cfg.AdminRole,
-		ProxyProtoHops:           cfg.ProxyFixXProto,
-		EndpointLimits:           endpointLimits(cfg.RatelimitPerEndpoint),
-		GuestLimits:              limits(cfg.RatelimitGuestUser),
-		AuthenticatedLimits:      limits(cfg.RatelimitAuthenticatedUser),
-		RecaptchaPublicKey:       cfg.RecaptchaPublicKey,
-		RecaptchaPrivateKey:      cfg.RecaptchaPrivateKey,
-		RecaptchaVerifyURL:       cfg.RecaptchaVerifyURL,
+		TwoFactor:                cfg.TwoFactor,
+		TwoFactorRequired:        cfg.TwoFactorRequired,
+		TOTPIssuer:               cfg.TOTPIssuer,
+		TwoFactorSetupURL:        cfg.TwoFactorSetupURL,
+		TwoFactorValidationURL:   cfg.TwoFactorValidationURL,
+		TwoFactorAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.TwoFactorRatelimit),
+			Prefix: "accounts.two_factor", Message: msgTooManyCodes},
+		ResetURL:            cfg.ResetURL,
+		PostConfirmView:     cfg.PostConfirmView,
+		PostResetView:       cfg.PostResetView,
+		BaseURL:             cfg.BaseURL,
+		AdminRole:           cfg.AdminRole,
+		ProxyProtoHops:      cfg.ProxyFixXProto,
+		EndpointLimits:      endpointLimits(cfg.RatelimitPerEndpoint),
+		GuestLimits:         limits(cfg.RatelimitGuestUser),
+		AuthenticatedLimits: limits(cfg.RatelimitAuthenticatedUser),
+		RecaptchaPublicKey:  cfg.RecaptchaPublicKey,
+		RecaptchaPrivateKey: cfg.RecaptchaPrivateKey,
+		RecaptchaVerifyURL:  cfg.RecaptchaVerifyURL,
 		LoginAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.LoginRatelimit),
 			Prefix: cfg.LoginRatelimitKeyPrefix, Message: cfg.LoginRatelimitMsg},
 		ForgotAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.ForgotPasswordEmailRatelimit),
@@ -237,11 +247,13 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 			Prefix: cfg.SendConfirmationRatelimitKeyPrefix, Message: cfg.SendConfirmationRatelimitMsg},
 		EmailSender: cfg.EmailSender,
 		Subjects: map[string]string{
-			"welcome":                   cfg.EmailSubjectRegister,
-			"confirmation_instructions": cfg.EmailSubjectConfirm,
-			"reset_instructions":        cfg.EmailSubjectPasswordReset,
-			"reset_notice":              cfg.EmailSubjectPasswordNotice,
-			"change_notice":             cfg.EmailSubjectPasswordChangeNotice,
+			"welcome":                    cfg.EmailSubjectRegister,
+			"confirmation_instructions":  cfg.EmailSubjectConfirm,
+			"reset_instructions":         cfg.EmailSubjectPasswordReset,
+			"reset_notice":               cfg.EmailSubjectPasswordNotice,
+			"change_notice":              cfg.EmailSubjectPasswordChangeNotice,
+			"two_factor_enabled_notice":  cfg.EmailSubjectTwoFactorOn,
+			"two_factor_disabled_notice": cfg.EmailSubjectTwoFactorOff,
 		},
 		Templates: map[string]string{
 			"login_user":        cfg.LoginUserTemplate,
@@ -252,6 +264,8 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 			"reset_password":    cfg.ResetPasswordTemplate,
 			"send_confirmation": cfg.SendConfirmationTemplate,
 			"base":              cfg.BaseTemplate,
+			"two_factor_verify": cfg.TwoFactorVerifyTemplate,
+			"two_factor_setup":  cfg.TwoFactorSetupTemplate,
 		},
 	}
 }

@@ -57,6 +57,7 @@ func (s *Server) registerAdminRoutes() {
 	s.handle("GET", "/api/admin/audit", true, s.withState(a.handleAPIAudit))
 
 	a.registerPages()
+	a.registerTwoFactorRoutes()
 }
 
 // isAdmin reports whether u has the admin role.

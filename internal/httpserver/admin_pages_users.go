@@ -69,6 +69,9 @@ type userPage struct {
 	AuditTotal  int
 	Actions     []actionButton
 	Recoverable bool
+	// TwoFactor is the user's two-factor status; nil when two-factor
+	// authentication is off.
+	TwoFactor *accounts.TwoFactorStatus
 }
 
 // handleUserPage handles "GET /admin/users/{id}": profile, roles, login
@@ -117,6 +120,13 @@ func (a *admin) userPageData(r *http.Request, me *accounts.User, id int64) (*use
 	}
 	if p.Audit, p.AuditTotal, err = svc.AuditLog(r.Context(), accounts.AuditQuery{UserID: id, Size: 20}); err != nil {
 		return nil, err
+	}
+	if a.s.set.TwoFactor {
+		st, err := svc.TwoFactorStatus(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		p.TwoFactor = &st
 	}
 	for _, b := range actionButtons {
 		b.Mine = p.IsMe && (b.Action == accounts.ActionBlock || b.Action == accounts.ActionDeactivate)

@@ -58,8 +58,13 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := s.login(w, r, u); err != nil {
+	tf, err := s.beginLogin(w, r, u, "")
+	if err != nil {
 		s.sessionError(w, r, err)
+		return
+	}
+	if tf != "" {
+		s.writeTwoFactorRequired(w, r, tf, nil)
 		return
 	}
 	s.setDeviceCookie(w, u)
@@ -124,9 +129,13 @@ func (s *Server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
 		s.apiValidation(w, r, []fieldError{{recaptchaField, msg}})
 		return
 	}
-	u, err := s.register(w, r, values["email"], values["password"])
+	u, tf, err := s.register(w, r, values["email"], values["password"], "")
 	if err != nil {
 		s.apiError(w, r, err)
+		return
+	}
+	if tf != "" {
+		s.writeTwoFactorRequired(w, r, tf, nil)
 		return
 	}
 	s.writeUser(w, r, u)

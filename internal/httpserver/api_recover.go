@@ -67,9 +67,13 @@ func (s *Server) handleAPIResetPassword(w http.ResponseWriter, r *http.Request) 
 		s.apiAbort(w, r, http.StatusBadRequest, accounts.MsgResetExpired(humanDuration(s.set.ResetWithin), u.Email))
 		return
 	}
-	msg, err := s.resetPassword(w, r, u, values["password"])
+	msg, tf, err := s.resetPassword(w, r, u, values["password"])
 	if err != nil {
 		s.apiError(w, r, err)
+		return
+	}
+	if tf != "" {
+		s.writeTwoFactorRequired(w, r, tf, map[string]any{"message": msg})
 		return
 	}
 	if err := s.saveSession(w, r); err != nil {

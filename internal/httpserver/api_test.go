@@ -162,7 +162,7 @@ func TestStoreDownIs503(t *testing.T) {
 // TestOpenAPIMatchesRoutes keeps the OpenAPI document true: every API route
 // is documented and every documented operation is routed.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withTwoFactor(false)) // every optional route
 	r := h.client().get("/api/openapi.json")
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`

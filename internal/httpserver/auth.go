@@ -57,14 +57,16 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 
 // register creates an active user from a sign-up form (a blocked email
 // domain is refused), sends the welcome email and logs the user in unless
-// confirmation is required first.
-func (s *Server) register(w http.ResponseWriter, r *http.Request, email, password string) (*accounts.User, error) {
+// confirmation is required first; with SECURITY_TWO_FACTOR_REQUIRED the
+// login waits for the user to set up two-factor authentication (its
+// tf_state is returned, see beginLogin).
+func (s *Server) register(w http.ResponseWriter, r *http.Request, email, password, next string) (*accounts.User, string, error) {
 	if err := s.opts.Service.CheckDomain(r.Context(), email); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	u, err := s.opts.Service.CreateUser(r.Context(), accounts.NewUser{Email: email, Password: password, Active: true})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	loginNow, err := s.afterRegister(r, u)
 	if err != nil {
@@ -72,10 +74,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, email, passwor
 		s.opts.Logger.Error("welcome email not queued", "err", err)
 	}
 	if !loginNow {
-		return u, nil
+		return u, "", nil
 	}
 	if err := s.opts.Service.TrackLogin(r.Context(), u, stateOf(r).ip); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return u, s.login(w, r, u)
+	tf, err := s.beginLogin(w, r, u, next)
+	return u, tf, err
 }

@@ -26,6 +26,8 @@ const (
 	emailReset        = "reset_instructions"
 	emailResetNotice  = "reset_notice"
 	emailChangeNotice = "change_notice"
+	emailTwoFactorOn  = "two_factor_enabled_notice"
+	emailTwoFactorOff = "two_factor_disabled_notice"
 )
 
 // defaultSubjects are Flask-Security's (SECURITY_EMAIL_SUBJECT_*).
@@ -35,6 +37,8 @@ var defaultSubjects = map[string]string{
 	emailReset:        "Password reset instructions",
 	emailResetNotice:  "Your password has been reset",
 	emailChangeNotice: "Your password has been changed",
+	emailTwoFactorOn:  "Two-factor authentication is on",
+	emailTwoFactorOff: "Two-factor authentication is off",
 }
 
 // emails holds each email's text and HTML templates

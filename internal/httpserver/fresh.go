@@ -3,6 +3,7 @@ package httpserver
 import (
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
 )
@@ -18,25 +19,46 @@ const msgReauthRequired = "Please reauthenticate to access this page." // Flask-
 // A check that passes restarts the grace period, kept when the handler
 // saves the session.
 func (s *Server) fresh(r *http.Request) bool {
-	return stateOf(r).sess.Fresh(s.set.Freshness, s.set.FreshnessGrace)
+	return s.freshWithin(r, s.set.Freshness)
+}
+
+// freshWithin is fresh with at most limit since the password (never more
+// than SECURITY_FRESHNESS; nothing is asked when that is negative).
+func (s *Server) freshWithin(r *http.Request, limit time.Duration) bool {
+	within := s.set.Freshness
+	if within > limit {
+		within = limit
+	}
+	return stateOf(r).sess.Fresh(within, s.set.FreshnessGrace)
 }
 
 // requireFresh lets a fresh session through; a stale one is redirected to
-// the verify page with Flask-Security's flash, to come back to the security
-// page (a POST cannot be repeated by a redirect), and false is returned.
-func (s *Server) requireFresh(w http.ResponseWriter, r *http.Request) bool {
-	if s.fresh(r) {
+// the verify page with Flask-Security's flash, to come back to the page
+// back (a POST cannot be repeated by a redirect), and false is returned.
+func (s *Server) requireFresh(w http.ResponseWriter, r *http.Request, back string) bool {
+	return s.requireFreshWithin(w, r, s.set.Freshness, back)
+}
+
+// requireFreshWithin is requireFresh with at most limit since the password.
+func (s *Server) requireFreshWithin(w http.ResponseWriter, r *http.Request, limit time.Duration, back string) bool {
+	if s.freshWithin(r, limit) {
 		return true
 	}
 	stateOf(r).sess.AddFlash("info", msgReauthRequired)
-	s.redirect(w, r, s.set.VerifyURL+"?next="+url.QueryEscape(securityURL))
+	s.redirect(w, r, s.set.VerifyURL+"?next="+url.QueryEscape(back))
 	return false
 }
 
 // apiRequireFresh lets a fresh session through; a stale one gets 401 with
 // "reauth_required": true (POST /api/verify refreshes it).
 func (s *Server) apiRequireFresh(w http.ResponseWriter, r *http.Request) bool {
-	if s.fresh(r) {
+	return s.apiRequireFreshWithin(w, r, s.set.Freshness)
+}
+
+// apiRequireFreshWithin is apiRequireFresh with at most limit since the
+// password.
+func (s *Server) apiRequireFreshWithin(w http.ResponseWriter, r *http.Request, limit time.Duration) bool {
+	if s.freshWithin(r, limit) {
 		return true
 	}
 	if err := s.saveSession(w, r); err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/invenio-go/accounts/internal/sqlstore"
 	"github.com/invenio-go/accounts/internal/sqlstore/sqltest"
 	"github.com/invenio-go/accounts/internal/testenv"
+	"github.com/invenio-go/accounts/internal/totp"
 )
 
 const testSecret = "httpserver-test-secret-0123456789abcdef0123456789"
@@ -159,7 +160,12 @@ func newHarnessOn(t *testing.T, driver, dsn string, store session.Store, opts ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := accounts.NewService(db, hasher, accounts.Options{Trackable: true, LoginWithoutConfirmation: true})
+	sealer, err := totp.NewSealer([]byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := accounts.NewService(db, hasher, accounts.Options{Trackable: true, LoginWithoutConfirmation: true,
+		Sealer: sealer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,10 +63,21 @@ func (s *Server) registerRoutes() {
 		s.handle("GET", securityURL, false, s.withState(s.handleSecurityPage))
 		s.handle("POST", "/account/settings/sessions/revoke", false, s.withState(s.handleRevokeSession))
 		s.handle("POST", "/account/settings/sessions/revoke-others", false, s.withState(s.handleRevokeOtherSessions))
-		// Asks for the password again before other sessions end (fresh.go);
-		// the login limits count its attempts.
+	}
+	if s.set.SessionActivityEnabled || s.set.TwoFactor {
+		// Asks for the password again before other sessions end or two-factor
+		// authentication changes (fresh.go); the login limits count its
+		// attempts.
 		s.handle("GET", s.set.VerifyURL, false, s.withForm("verify_user", s.handleVerifyPage))
 		s.handle("POST", s.set.VerifyURL, false, s.withEndpoint(endpointLogin, "verify_user", s.handleVerify))
+	}
+	if s.set.TwoFactor {
+		// Two-factor authentication (twofactor.go): the code after the
+		// password, and the setup page.
+		s.handle("GET", s.set.TwoFactorValidationURL, false, s.withForm("two_factor_verify", s.handleTwoFactorPage))
+		s.handle("POST", s.set.TwoFactorValidationURL, false, s.withEndpoint(endpointTwoFactor, "two_factor_verify", s.handleTwoFactorValidate))
+		s.handle("GET", s.set.TwoFactorSetupURL, false, s.withForm("two_factor_setup", s.handleTwoFactorSetupPage))
+		s.handle("POST", s.set.TwoFactorSetupURL, false, s.withForm("two_factor_setup", s.handleTwoFactorSetup))
 	}
 
 	// REST API (invenio_accounts.views.rest under /api).
@@ -92,7 +103,14 @@ func (s *Server) registerRoutes() {
 	if s.set.SessionActivityEnabled {
 		s.handle("GET", "/api/sessions", true, s.withState(s.handleAPISessions))
 		s.handle("DELETE", "/api/sessions/{id}", true, s.withState(s.handleAPIDeleteSession))
+	}
+	if s.set.SessionActivityEnabled || s.set.TwoFactor {
 		s.handle("POST", "/api/verify", true, s.withEndpoint(endpointLogin, "", s.handleAPIVerify))
+	}
+	if s.set.TwoFactor {
+		s.handle("POST", apiTwoFactorValidateURL, true, s.withEndpoint(endpointTwoFactor, "", s.handleAPITwoFactorValidate))
+		s.handle("GET", apiTwoFactorSetupURL, true, s.withState(s.handleAPITwoFactorStatus))
+		s.handle("POST", apiTwoFactorSetupURL, true, s.withState(s.handleAPITwoFactorSetup))
 	}
 	s.registerAdminRoutes() // admin: /admin/ pages and /api/admin/ (admin.go)
 }

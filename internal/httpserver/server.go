@@ -95,16 +95,27 @@ type Settings struct {
 	// time outside a grace period, a negative value never asks), the grace
 	// period after a check passes (SECURITY_FRESHNESS_GRACE_PERIOD) and the
 	// page that asks (SECURITY_VERIFY_URL, "/verify").
-	Freshness       time.Duration
-	FreshnessGrace  time.Duration
-	VerifyURL       string
-	ResetURL        string            // SECURITY_RESET_URL ("/lost-password/")
-	PostConfirmView string            // SECURITY_POST_CONFIRM_VIEW (PostLoginView)
-	PostResetView   string            // SECURITY_POST_RESET_VIEW (PostLoginView)
-	BaseURL         string            // ACCOUNTS_BASE_URL: links in emails
-	ProxyProtoHops  int               // PROXYFIX_CONFIG x_proto: trust X-Forwarded-Proto
-	EmailSender     string            // SECURITY_EMAIL_SENDER
-	Subjects        map[string]string // by email name (SECURITY_EMAIL_SUBJECT_*)
+	Freshness      time.Duration
+	FreshnessGrace time.Duration
+	VerifyURL      string
+	// Two-factor authentication (twofactor.go): SECURITY_TWO_FACTOR,
+	// SECURITY_TWO_FACTOR_REQUIRED, SECURITY_TOTP_ISSUER ("": SiteName),
+	// SECURITY_TWO_FACTOR_SETUP_URL ("/tf-setup"),
+	// SECURITY_TWO_FACTOR_TOKEN_VALIDATION_URL ("/tf-validate") and the
+	// per-account limit on codes (ACCOUNTS_TWO_FACTOR_RATELIMIT).
+	TwoFactor              bool
+	TwoFactorRequired      bool
+	TOTPIssuer             string
+	TwoFactorSetupURL      string
+	TwoFactorValidationURL string
+	TwoFactorAccountLimit  AccountLimit
+	ResetURL               string            // SECURITY_RESET_URL ("/lost-password/")
+	PostConfirmView        string            // SECURITY_POST_CONFIRM_VIEW (PostLoginView)
+	PostResetView          string            // SECURITY_POST_RESET_VIEW (PostLoginView)
+	BaseURL                string            // ACCOUNTS_BASE_URL: links in emails
+	ProxyProtoHops         int               // PROXYFIX_CONFIG x_proto: trust X-Forwarded-Proto
+	EmailSender            string            // SECURITY_EMAIL_SENDER
+	Subjects               map[string]string // by email name (SECURITY_EMAIL_SUBJECT_*)
 	// reCAPTCHA on sign-up when both keys are set.
 	RecaptchaPublicKey  string // RECAPTCHA_PUBLIC_KEY
 	RecaptchaPrivateKey string // RECAPTCHA_PRIVATE_KEY
@@ -188,6 +199,8 @@ func withDefaults(set Settings) Settings {
 	def(&set.ConfirmURL, "/confirm")
 	def(&set.ResetURL, "/lost-password/")
 	def(&set.VerifyURL, "/verify")
+	def(&set.TwoFactorSetupURL, "/tf-setup")
+	def(&set.TwoFactorValidationURL, "/tf-validate")
 	def(&set.PostConfirmView, set.PostLoginView)
 	def(&set.PostResetView, set.PostLoginView)
 	if set.ConfirmWithin <= 0 {

@@ -34,6 +34,8 @@ var defaultTemplates = map[string]string{
 	"reset_password":    "invenio_accounts/reset_password.html",
 	"send_confirmation": "invenio_accounts/send_confirmation.html",
 	"confirm_email":     "invenio_accounts/confirm_email.html",
+	"two_factor_verify": "invenio_accounts/two_factor_verify_code.html",
+	"two_factor_setup":  "invenio_accounts/two_factor_setup.html",
 }
 
 // pages holds each page parsed with the base layout.
@@ -134,12 +136,18 @@ type pageData struct {
 	Sessions     []sessionView
 	RecaptchaKey string // the site key, when sign-up shows the widget
 	Attribution  *Attribution
+	TwoFactor    *twoFactorSetupView // the setup page
 }
 
 // Attribution is the credit a data source (the GeoIP database) requires.
 type Attribution struct{ Text, URL string }
 
-type pageURLs struct{ Login, Logout, Register, Change, Reset, Confirm, Verify string }
+type pageURLs struct {
+	Login, Logout, Register, Change, Reset, Confirm, Verify string
+	// TwoFactorSetup and TwoFactorValidate are "" when two-factor
+	// authentication is off.
+	TwoFactorSetup, TwoFactorValidate string
+}
 
 // render writes a page: the session is saved (flashes popped), the template
 // rendered into a buffer, then sent with the status.
@@ -161,6 +169,9 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 		URLs: pageURLs{Login: s.set.LoginURL, Logout: s.set.LogoutURL, Register: s.set.RegisterURL,
 			Change: s.set.ChangeURL, Reset: s.set.ResetURL, Confirm: s.set.ConfirmURL, Verify: s.set.VerifyURL},
 		PasswordMin: s.opts.PasswordMin, Attribution: s.opts.GeoAttribution,
+	}
+	if s.set.TwoFactor {
+		data.URLs.TwoFactorSetup, data.URLs.TwoFactorValidate = s.set.TwoFactorSetupURL, s.set.TwoFactorValidationURL
 	}
 	if page == "register_user" {
 		s.recaptchaPage(w, &data)

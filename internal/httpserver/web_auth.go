@@ -73,8 +73,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.passwordFormError(w, r, "login_user", f, err)
 		return
 	}
-	if err := s.login(w, r, u); err != nil {
+	tf, err := s.beginLogin(w, r, u, next)
+	if err != nil {
 		s.sessionError(w, r, err)
+		return
+	}
+	if tf != "" {
+		s.redirect(w, r, s.tfPage(tf))
 		return
 	}
 	s.setDeviceCookie(w, u)
@@ -157,13 +162,18 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "register_user", f)
 		return
 	}
-	if _, err := s.register(w, r, r.PostForm.Get("email"), r.PostForm.Get("password")); err != nil {
+	_, tf, err := s.register(w, r, r.PostForm.Get("email"), r.PostForm.Get("password"), next)
+	if err != nil {
 		if accounts.ErrorCode(err) == accounts.EInternal {
 			s.serverError(w, r, err)
 			return
 		}
 		setFormError(f, err)
 		s.render(w, r, http.StatusOK, "register_user", f)
+		return
+	}
+	if tf != "" {
+		s.redirect(w, r, s.tfPage(tf))
 		return
 	}
 	s.redirect(w, r, firstNonEmpty(next, s.set.PostRegisterView))

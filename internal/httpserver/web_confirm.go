@@ -214,9 +214,13 @@ func (s *Server) afterConfirm(w http.ResponseWriter, r *http.Request, u *account
 		// Never switch a logged-in browser to another account: a page could
 		// otherwise log its visitor into an account its author made.
 	case s.set.AutoLoginAfterConfirm && u.Active:
-		if err := s.login(w, r, u); err != nil {
+		tf, err := s.beginLogin(w, r, u, to)
+		if err != nil {
 			s.sessionError(w, r, err)
 			return
+		}
+		if tf != "" { // the link proves the address, not the second factor
+			to = s.tfPage(tf)
 		}
 	default:
 		to = s.set.LoginURL

@@ -134,7 +134,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "reset_password", f)
 		return
 	}
-	msg, err := s.resetPassword(w, r, u, pw)
+	msg, tf, err := s.resetPassword(w, r, u, pw)
 	if err != nil {
 		if accounts.ErrorCode(err) == accounts.EInternal {
 			s.serverError(w, r, err)
@@ -146,31 +146,36 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	}
 	stateOf(r).sess.AddFlash("success", msg)
 	to := s.set.PostResetView
-	if !s.set.AutoLoginAfterReset {
+	switch {
+	case tf != "":
+		to = s.tfPage(tf)
+	case !s.set.AutoLoginAfterReset:
 		to = s.set.LoginURL
 	}
 	s.redirect(w, r, to)
 }
 
 // resetPassword sets the password, ends every session, sends the notice and
-// logs in when configured; it returns the message to show.
-func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, u *accounts.User, pw string) (string, error) {
+// logs in when configured; it returns the message to show and, when the
+// login waits for a second factor, its tf_state (a reset never skips it).
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, u *accounts.User, pw string) (string, string, error) {
 	if err := s.opts.Service.ResetPassword(r.Context(), u, pw); err != nil {
-		return "", err
+		return "", "", err
 	}
 	s.audit(r, eventPasswordReset, u, "")
 	if s.set.SendPasswordResetNotice {
 		if err := s.sendEmail(r.Context(), emailResetNotice, u.Email, emailData{}); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	if !s.set.AutoLoginAfterReset {
-		return accounts.MsgPasswordResetNoLogin, nil
+		return accounts.MsgPasswordResetNoLogin, "", nil
 	}
-	if err := s.login(w, r, u); err != nil {
-		return "", err
+	tf, err := s.beginLogin(w, r, u, "")
+	if err != nil {
+		return "", "", err
 	}
-	return accounts.MsgPasswordReset, nil
+	return accounts.MsgPasswordReset, tf, nil
 }
 
 // handleSendConfirmationPage handles "GET /confirm" (?email= pre-fills).

@@ -85,7 +85,7 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 		s.redirect(w, r, s.set.PostLogoutView)
 		return
 	}
-	if !s.requireFresh(w, r) {
+	if !s.requireFresh(w, r, securityURL) {
 		return
 	}
 	found, err := s.revokeSession(r.Context(), u.ID, sid)
@@ -113,7 +113,7 @@ func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Reques
 		http.Error(w, "Forbidden: "+stateOf(r).csrfErr, http.StatusForbidden)
 		return
 	}
-	if !s.requireFresh(w, r) {
+	if !s.requireFresh(w, r, securityURL) {
 		return
 	}
 	if err := s.revokeOtherSessions(w, r, u.ID); err != nil {
