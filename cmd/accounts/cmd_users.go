@@ -23,7 +23,50 @@ func newUsersCmd(e *env) *cobra.Command {
 		newUserStateCmd(e, "verify", "Verify a user.", "verified", (*accounts.Service).Verify),
 		newUserStateCmd(e, "restore", "Unblock and activate a user.", "restored", (*accounts.Service).Restore),
 		newUsersListCmd(e),
+		newUsersResetTwoFactorCmd(e),
 	)
+}
+
+// newUsersResetTwoFactorCmd removes a user's two-factor authentication:
+// the way back for an admin who lost the device and the recovery codes.
+func newUsersResetTwoFactorCmd(e *env) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "reset-two-factor USER",
+		Short: "Remove a user's authenticator and recovery codes (a lost device); the next login asks for the password only. USER is an email or a numeric id.",
+		Args:  exactArgs("USER"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ctx := cmd.Context()
+			u, err := a.svc.FindUser(ctx, accounts.UserRef(args[0]))
+			if accounts.ErrorCode(err) == accounts.ENotFound {
+				return usagef("ERROR: User not found.")
+			}
+			if err != nil {
+				return err
+			}
+			done, err := a.svc.DisableTOTP(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if !done {
+				fmt.Fprintf(e.stdout, "User \"%s\" has no two-factor authentication.\n", args[0])
+				return nil
+			}
+			if err := a.svc.Audit(ctx, accounts.AuditEntry{Event: accounts.AuditTwoFactorDisabled,
+				TargetID: u.ID, TargetEmail: u.Email, Object: "command line", Reason: reason}); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Two-factor authentication of user \"%s\" has been reset.\n", args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, kept in the audit log")
+	return cmd
 }
 
 func newUsersCreateCmd(e *env) *cobra.Command {
