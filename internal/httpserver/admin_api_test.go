@@ -525,3 +525,48 @@ func TestAuditConfirmation(t *testing.T) {
 		t.Errorf("audit:\n got %s\nwant %s", strings.Join(got, ","), want)
 	}
 }
+
+// TestAdminCannotSetPasswords: no admin route takes a password (ASVS
+// 6.4.6): every admin API route and every admin form, sent a password in
+// every field name a password form uses, leaves the user's hash as it was;
+// the admin's only way is the reset email.
+func TestAdminCannotSetPasswords(t *testing.T) {
+	h := newHarness(t, withTwoFactor(false)) // every optional admin route
+	h.makeAdmin("boss@example.org")
+	jane := h.createUser("jane@example.org", "correct horse")
+	before, err := h.svc.AdminUser(context.Background(), jane.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boss := h.apiLogin("boss@example.org", adminPassword)
+	chosen := "Chosen-by-the-admin-1"
+	body := map[string]any{"password": chosen, "new_password": chosen, "new_password_confirm": chosen,
+		"password_confirm": chosen, "hashed_password": chosen, "reason": "test", "version_id": before.VersionID}
+	for _, p := range adminPaths(h, jane.ID) {
+		method, path, _ := strings.Cut(p, " ")
+		boss.api(method, path, body)
+	}
+	form := url.Values{}
+	for k, v := range body {
+		form.Set(k, fmt.Sprint(v))
+	}
+	boss.get(fmt.Sprintf("/admin/users/%d", jane.ID))
+	for _, path := range []string{"/actions/verify", "/actions/activate", "/reset-password", "/roles", "/sessions/end",
+		"/two-factor/reset", "", "/password"} {
+		boss.postForm(fmt.Sprintf("/admin/users/%d%s", jane.ID, path), form, true)
+	}
+	after, err := h.svc.AdminUser(context.Background(), jane.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deref(after.Password) != deref(before.Password) {
+		t.Fatal("an admin route changed the password")
+	}
+	if r := h.client().api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": chosen}); r.status == 200 {
+		t.Fatal("the admin's password logs in")
+	}
+	if r := h.client().api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"}); r.status != 200 {
+		t.Fatalf("the user's own password: %d %s", r.status, r.body)
+	}
+	lastEmail(t, h, "jane@example.org", "Password reset instructions") // what the admin can do instead
+}

@@ -473,6 +473,10 @@ func TestAdminResetsTwoFactor(t *testing.T) {
 	if r := h.client().api("DELETE", fmt.Sprintf("/api/admin/users/%d/two-factor", bob.ID), nil); r.status != 401 {
 		t.Errorf("anonymous reset: %d", r.status)
 	}
+	h.createUser("carl@example.org", "correct horse")
+	if r := h.apiLogin("carl@example.org", "correct horse").api("DELETE", fmt.Sprintf("/api/admin/users/%d/two-factor", bob.ID), nil); r.status != 403 {
+		t.Errorf("a user without the admin role: %d", r.status)
+	}
 	lastEmail(t, h, "jane@example.org", "Two-factor authentication is off")
 	c := h.client()
 	if r := c.loginForm("jane@example.org", "correct horse"); r.header.Get("Location") != "/" || !loggedIn(t, c) {
