@@ -90,6 +90,21 @@ func TestKeyTable(t *testing.T) {
 	}
 }
 
+func TestTwoFactorDefaults(t *testing.T) {
+	c := mustLoad(t, Options{Environ: []string{"SECRET_KEY=" + strongKey, "ACCOUNTS_DATA_DIR=" + t.TempDir()}})
+	got := []any{c.TwoFactor, c.TwoFactorRequired, c.TOTPIssuer, c.RecoveryCodesN, c.TwoFactorRatelimit,
+		c.TwoFactorSetupURL, c.TwoFactorValidationURL}
+	want := []any{true, false, "", 10, []Limit{{5, time.Minute}, {20, time.Hour}}, "/tf-setup", "/tf-validate"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("two-factor defaults (-want +got):\n%s", diff)
+	}
+	c = mustLoad(t, Options{Environ: []string{"SECRET_KEY=" + strongKey, "ACCOUNTS_DATA_DIR=" + t.TempDir(),
+		"ACCOUNTS_TWO_FACTOR_RATELIMIT=[]", "SECURITY_MULTI_FACTOR_RECOVERY_CODES_N=5"}})
+	if len(c.TwoFactorRatelimit) != 0 || c.RecoveryCodesN != 5 {
+		t.Errorf("settings not taken: %v %d", c.TwoFactorRatelimit, c.RecoveryCodesN)
+	}
+}
+
 func TestLoadDefaults(t *testing.T) {
 	dir := t.TempDir()
 	c := mustLoad(t, Options{Environ: []string{"SECRET_KEY=" + strongKey, "ACCOUNTS_DATA_DIR=" + dir}})
