@@ -316,3 +316,29 @@ func TestConfirmPostLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestEmailLinksNeedNotLogIn: with SECURITY_AUTO_LOGIN_AFTER_CONFIRM off
+// (and SECURITY_AUTO_LOGIN_AFTER_RESET off, the default), no email link
+// gives a session: the confirmation link confirms and sends to the login
+// page, the reset sets the password and sends there too (ASVS 6.3.6).
+func TestEmailLinksNeedNotLogIn(t *testing.T) {
+	h := newHarness(t, func(o *httpserver.Options) { o.Settings.AutoLoginAfterConfirm = false })
+	h.createUser("jane@example.org", "correct horse")
+	c := h.client()
+	c.get("/confirm")
+	c.postForm("/confirm", url.Values{"email": {"jane@example.org"}}, true)
+	other := h.client()
+	r := other.confirm(linkIn(t, lastEmail(t, h, "jane@example.org", "Please confirm your email")))
+	if r.status != 302 || r.header.Get("Location") != "/login/" || loggedIn(t, other) {
+		t.Fatalf("confirmation link: %d %q", r.status, r.header.Get("Location"))
+	}
+	if u, _ := h.svc.FindUser(context.Background(), "jane@example.org"); u.ConfirmedAt == nil {
+		t.Fatal("the link did not confirm")
+	}
+	link := resetLink(t, h)
+	other.get(link)
+	r = other.postForm(link, url.Values{"password": {"a new passphrase"}, "password_confirm": {"a new passphrase"}}, true)
+	if r.status != 302 || r.header.Get("Location") != "/login/" || loggedIn(t, other) {
+		t.Fatalf("reset: %d %q", r.status, r.header.Get("Location"))
+	}
+}
