@@ -281,3 +281,32 @@ func TestResendConfirmationAnswersAlike(t *testing.T) {
 		t.Errorf("emails went to %v, want only the unconfirmed address", to)
 	}
 }
+
+// TestExpiredResetLinkGetMailsNothingByPost: with ACCOUNTS_CONFIRM_BY_POST,
+// opening an expired reset link (GET, HEAD) mails nothing: it sends to the
+// forgot-password form, which does (ASVS 3.5.3). Its POST still mails, as
+// the default GET does.
+func TestExpiredResetLinkGetMailsNothingByPost(t *testing.T) {
+	h := newHarness(t, func(o *httpserver.Options) { o.Settings.ConfirmByPost = true })
+	h.createUser("jane@example.org", "correct horse")
+	link := resetLink(t, h)
+	sent := len(h.emails())
+	h.clock.Advance(31 * time.Minute)
+	c := h.client()
+	for _, method := range []string{"GET", "HEAD"} {
+		req, _ := http.NewRequest(method, h.ts.URL+link, nil)
+		if r := c.do(req); r.status != 302 || r.header.Get("Location") != "/lost-password/" {
+			t.Fatalf("%s of the expired link: %d %q", method, r.status, r.header.Get("Location"))
+		}
+	}
+	if page := c.get("/lost-password/"); !strings.Contains(page.body, "Ask for new instructions below.") {
+		t.Errorf("no flash:\n%s", page.body)
+	}
+	if n := len(h.emails()); n != sent {
+		t.Fatalf("opening the expired link sent %d emails", n-sent)
+	}
+	c.postForm(link, url.Values{"password": {"battery staple"}, "password_confirm": {"battery staple"}}, true)
+	if n := len(h.emails()); n != sent+1 {
+		t.Errorf("the POST of the expired link sent %d emails, want 1", n-sent)
+	}
+}

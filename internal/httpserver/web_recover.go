@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -87,6 +88,10 @@ func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) *accounts.Use
 	case err != nil:
 		s.serverError(w, r, err)
 		return nil
+	case expired && s.set.ConfirmByPost && !isUnsafe(r.Method):
+		// Opening a link changes nothing (ACCOUNTS_CONFIRM_BY_POST): the
+		// forgot-password form asks for new instructions instead.
+		st.sess.AddFlash("error", msgResetExpiredAskAgain(humanDuration(s.set.ResetWithin)))
 	case expired:
 		if err := s.sendResetInstructions(r, u); err != nil {
 			s.serverError(w, r, err)
@@ -98,6 +103,12 @@ func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) *accounts.Use
 	}
 	s.redirect(w, r, s.set.ResetURL)
 	return nil
+}
+
+// msgResetExpiredAskAgain is Flask-Security's RESET_PASSWORD_WITHIN_EXPIRED
+// for a link whose GET sends nothing.
+func msgResetExpiredAskAgain(within string) string {
+	return fmt.Sprintf("You did not reset your password within %s. Ask for new instructions below.", within)
 }
 
 // handleResetPage handles "GET /lost-password/{token}/".
