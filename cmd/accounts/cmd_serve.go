@@ -202,6 +202,7 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		CookiePath:               cfg.SessionCookiePath,
 		CookieDomain:             cfg.SessionCookieDomain,
 		SessionCookieName:        cfg.SessionCookieName,
+		CSRFCookieName:           cfg.CSRFCookieName,
 		TrustedHosts:             cfg.TrustedHosts,
 		ProxyHops:                cfg.ProxyFixXFor,
 		TemplateDir:              cfg.TemplateDir,

@@ -56,6 +56,7 @@ type Config struct {
 
 	// Sessions.
 	SessionRedisURL               string        // ACCOUNTS_SESSION_REDIS_URL
+	CSRFCookieName                string        // ACCOUNTS_CSRF_COOKIE_NAME
 	SessionCookieName             string        // SESSION_COOKIE_NAME
 	SessionCookieDomain           string        // SESSION_COOKIE_DOMAIN
 	SessionCookiePath             string        // SESSION_COOKIE_PATH

@@ -71,7 +71,8 @@ func sessionKeys() []Key {
 	return group("Sessions",
 		strKey("ACCOUNTS_SESSION_REDIS_URL", "", "Redis URL for sessions (standalone, Sentinel or Cluster); empty: in memory, one node only.", func(c *Config) *string { return &c.SessionRedisURL }).
 			urlSecret(),
-		strKey("SESSION_COOKIE_NAME", "session", "Name of the session cookie.", func(c *Config) *string { return &c.SessionCookieName }),
+		strKey("SESSION_COOKIE_NAME", "session", "Name of the session cookie (`__Host-session` needs `SESSION_COOKIE_SECURE`, `SESSION_COOKIE_PATH` `/` and no `SESSION_COOKIE_DOMAIN`).", func(c *Config) *string { return &c.SessionCookieName }),
+		strKey("ACCOUNTS_CSRF_COOKIE_NAME", "csrftoken", "Name of the CSRF cookie that REST clients echo in `X-CSRFToken` (invenio-rest's `csrftoken`; Invenio's JavaScript reads it by that name). `__Host-csrftoken` keeps subdomains from setting it, under the same conditions as the session cookie's prefix.", func(c *Config) *string { return &c.CSRFCookieName }),
 		strKey("SESSION_COOKIE_DOMAIN", "", "Domain attribute of the session cookie; empty: host only.", func(c *Config) *string { return &c.SessionCookieDomain }),
 		strKey("SESSION_COOKIE_PATH", "/", "Path attribute of the session cookie.", func(c *Config) *string { return &c.SessionCookiePath }),
 		boolKey("SESSION_COOKIE_SECURE", "", "Send the session cookie over HTTPS only.", func(c *Config) *bool { return &c.SessionCookieSecure }).

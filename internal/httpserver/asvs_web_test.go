@@ -2,6 +2,7 @@ package httpserver_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/invenio-go/accounts/internal/httpserver"
+	"github.com/invenio-go/accounts/internal/ratelimit/memory"
 )
 
 // raw sends a request with its body as it is and header pairs (name,
@@ -171,5 +173,70 @@ func TestCSRFCookieAttributes(t *testing.T) {
 				t.Errorf("the token was not renewed at login")
 			}
 		})
+	}
+}
+
+// TestHostPrefixedCookies (ASVS 3.3.1, 3.3.3): where the cookies are Secure,
+// on Path / and without a Domain, the device cookie is __Host- prefixed, and
+// ACCOUNTS_CSRF_COOKIE_NAME (with SESSION_COOKIE_NAME) can give the others
+// the prefix; each is read back under its own name only. A prefix the
+// attributes cannot honour is refused at start.
+func TestHostPrefixedCookies(t *testing.T) {
+	h := newHarness(t, withLimits(memory.New(memory.Options{}), tenPerMinute), func(o *httpserver.Options) {
+		o.Settings.SecureCookies, o.Settings.CSRFCookieName = true, "__Host-csrftoken"
+	})
+	h.createUser("jane@example.org", "correct horse")
+	page := h.client().get("/login/")
+	tok := setCookies(t, page)["__Host-csrftoken"]
+	if tok == nil || !tok.Secure || tok.Path != "/" || tok.Domain != "" || setCookies(t, page)["csrftoken"] != nil {
+		t.Fatalf("login page cookies: %q", page.header.Values("Set-Cookie"))
+	}
+	// A jar would not send Secure cookies over plain HTTP: they go by hand.
+	login := func(cookie string) response {
+		req := newFormRequest(h.ts.URL+"/login/", url.Values{"email": {"jane@example.org"}, "password": {"correct horse"}, "csrf_token": {tok.Value}})
+		req.AddCookie(&http.Cookie{Name: cookie, Value: tok.Value})
+		return h.client().do(req)
+	}
+	if r := login("csrftoken"); r.status != 400 {
+		t.Errorf("the token under the old name: %d, want 400", r.status)
+	}
+	r := login("__Host-csrftoken")
+	dev := setCookies(t, r)["__Host-accounts_device"]
+	if r.status != 302 || dev == nil || !dev.Secure || dev.Path != "/" || dev.Domain != "" || setCookies(t, r)["accounts_device"] != nil {
+		t.Fatalf("login: %d %q", r.status, r.header.Values("Set-Cookie"))
+	}
+
+	for _, tc := range []struct {
+		name   string
+		set    func(*httpserver.Settings)
+		refuse bool
+	}{
+		{"__Host- without Secure", func(s *httpserver.Settings) { s.CSRFCookieName = "__Host-csrftoken" }, true},
+		{"__Host- with a domain", func(s *httpserver.Settings) {
+			s.SecureCookies, s.CookieDomain, s.CSRFCookieName = true, "example.org", "__Host-csrftoken"
+		}, true},
+		{"__Host- on a path", func(s *httpserver.Settings) {
+			s.SecureCookies, s.CookiePath, s.CSRFCookieName = true, "/accounts/", "__Host-csrftoken"
+		}, true},
+		{"__Secure- without Secure", func(s *httpserver.Settings) { s.CSRFCookieName = "__Secure-csrftoken" }, true},
+		{"__Secure- with Secure", func(s *httpserver.Settings) { s.SecureCookies, s.CSRFCookieName = true, "__Secure-csrftoken" }, false},
+		{"not a name", func(s *httpserver.Settings) { s.CSRFCookieName = "csrf token;" }, true},
+	} {
+		o := httpserver.Options{Service: h.svc, Activity: h.db, Sessions: h.mgr, Secret: []byte(testSecret),
+			Logger: slog.New(slog.DiscardHandler), Settings: invenioDefaults()}
+		tc.set(&o.Settings)
+		_, err := httpserver.New(o)
+		if (err != nil) != tc.refuse {
+			t.Errorf("%s: New = %v, want refused %v", tc.name, err, tc.refuse)
+		}
+	}
+
+	// Without the conditions the device cookie keeps its plain name.
+	plain := newHarness(t, withLimits(memory.New(memory.Options{}), tenPerMinute), func(o *httpserver.Options) {
+		o.Settings.SecureCookies, o.Settings.CookieDomain = true, "127.0.0.1"
+	})
+	plain.createUser("jane@example.org", "correct horse")
+	if r := plain.client().api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"}); setCookies(t, r)["accounts_device"] == nil {
+		t.Errorf("with a Domain: %q", r.header.Values("Set-Cookie"))
 	}
 }

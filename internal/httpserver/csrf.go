@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -13,7 +15,7 @@ import (
 // the X-CSRFToken header and by HTML forms in the csrf_token field. Nothing
 // is stored on the server, so anonymous visitors need no session.
 const (
-	csrfCookie    = "csrftoken"
+	csrfCookie    = "csrftoken" // invenio-rest's; ACCOUNTS_CSRF_COOKIE_NAME renames it
 	csrfHeader    = "X-CSRFToken"
 	csrfField     = "csrf_token"
 	csrfSalt      = "invenio-csrf-token"
@@ -26,7 +28,7 @@ const (
 // validCSRFCookie returns the csrftoken cookie's value when its signature
 // holds, else "".
 func (s *Server) validCSRFCookie(r *http.Request) string {
-	c, err := r.Cookie(csrfCookie)
+	c, err := r.Cookie(s.set.CSRFCookieName)
 	if err != nil || len(c.Value) > 200 {
 		return ""
 	}
@@ -51,7 +53,7 @@ func (s *Server) renewCSRF(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	st.csrf = s.csrf.Sign(rand.Text()[:26])
 	http.SetCookie(w, &http.Cookie{
-		Name: csrfCookie, Value: st.csrf, Path: s.set.CookiePath, Domain: s.set.CookieDomain,
+		Name: s.set.CSRFCookieName, Value: st.csrf, Path: s.set.CookiePath, Domain: s.set.CookieDomain,
 		MaxAge: int(csrfMaxAge.Seconds()), Secure: s.set.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 }
@@ -109,4 +111,28 @@ func (s *Server) handleCrossOrigin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "Forbidden: cross-origin request refused.", http.StatusForbidden)
+}
+
+// checkCookieName refuses a cookie name whose prefix the cookies'
+// attributes cannot honour (browsers would drop the cookie): __Host- needs
+// Secure, Path / and no Domain; __Secure- needs Secure.
+func checkCookieName(name string, set Settings) error {
+	switch {
+	case name == "" || strings.ContainsAny(name, " \t\r\n;,=\"") || !isPrintableASCII(name):
+		return fmt.Errorf("%q is not a cookie name", name)
+	case strings.HasPrefix(name, "__Host-") && !hostPrefixAllowed(set):
+		return errors.New("a __Host- cookie needs SESSION_COOKIE_SECURE, SESSION_COOKIE_PATH / and no SESSION_COOKIE_DOMAIN")
+	case strings.HasPrefix(name, "__Secure-") && !set.SecureCookies:
+		return errors.New("a __Secure- cookie needs SESSION_COOKIE_SECURE")
+	}
+	return nil
+}
+
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -28,7 +28,7 @@ import (
 // user only, and only until the password hash changes (a change, a reset, or
 // the rehash of a deprecated scheme at login).
 const (
-	deviceCookie = "accounts_device"
+	deviceCookie = "accounts_device" // "__Host-accounts_device" where it can (deviceCookieName)
 	deviceSalt   = "accounts-device-cookie"
 	deviceMaxAge = 365 * 24 * time.Hour
 	// deviceLen is the length of a value: base64url of 16 bytes, ".", and of
@@ -40,6 +40,22 @@ const (
 func (s *Server) deviceMAC(nonce string, u *accounts.User) string {
 	payload := nonce + "\x00" + strconv.FormatInt(u.ID, 10) + "\x00" + deref(u.Password)
 	return s.device.Sign(payload)[len(payload)+1:]
+}
+
+// deviceCookieName is the device cookie's name: with the __Host- prefix
+// (ASVS 3.3.3: no subdomain can set or overwrite it) when the cookies are
+// Secure, on Path / and without a Domain, as such a cookie must be.
+func (s *Server) deviceCookieName() string {
+	if hostPrefixAllowed(s.set) {
+		return "__Host-" + deviceCookie
+	}
+	return deviceCookie
+}
+
+// hostPrefixAllowed reports whether the cookies' attributes allow a
+// __Host- name.
+func hostPrefixAllowed(set Settings) bool {
+	return set.SecureCookies && set.CookiePath == "/" && set.CookieDomain == ""
 }
 
 // setDeviceCookie gives the browser a device cookie for u, after a password
@@ -54,7 +70,7 @@ func (s *Server) setDeviceCookie(w http.ResponseWriter, u *accounts.User) {
 	rand.Read(nonce)
 	n := base64.RawURLEncoding.EncodeToString(nonce)
 	http.SetCookie(w, &http.Cookie{
-		Name: deviceCookie, Value: n + "." + s.deviceMAC(n, u), Path: s.set.CookiePath, Domain: s.set.CookieDomain,
+		Name: s.deviceCookieName(), Value: n + "." + s.deviceMAC(n, u), Path: s.set.CookiePath, Domain: s.set.CookieDomain,
 		MaxAge: int(deviceMaxAge.Seconds()), Secure: s.set.SecureCookies, HttpOnly: true, SameSite: http.SameSiteStrictMode,
 	})
 }
@@ -88,7 +104,7 @@ func isBase64URL(r rune) bool {
 // else it is looked up, only for a well-formed cookie). A missing, malformed,
 // forged or foreign cookie, or one older than the password, gives "".
 func (s *Server) deviceOf(r *http.Request, email string, known *accounts.User) string {
-	c, err := r.Cookie(deviceCookie)
+	c, err := r.Cookie(s.deviceCookieName())
 	if err != nil {
 		return ""
 	}

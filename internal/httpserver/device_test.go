@@ -178,7 +178,11 @@ func TestDeviceCookieAttributes(t *testing.T) {
 
 func checkDeviceCookie(t *testing.T, secure bool, what string, r response) {
 	t.Helper()
-	ck := setCookie(r, deviceCookie)
+	name := deviceCookie
+	if secure { // Secure, Path / and no Domain: the __Host- prefix
+		name = "__Host-" + deviceCookie
+	}
+	ck := setCookie(r, name)
 	if ck == nil {
 		t.Errorf("secure=%v %s (%d): no device cookie", secure, what, r.status)
 		return

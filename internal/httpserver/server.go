@@ -7,6 +7,7 @@ package httpserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -74,6 +75,7 @@ type Settings struct {
 	CookiePath             string   // SESSION_COOKIE_PATH
 	CookieDomain           string   // SESSION_COOKIE_DOMAIN
 	SessionCookieName      string   // SESSION_COOKIE_NAME ("session")
+	CSRFCookieName         string   // ACCOUNTS_CSRF_COOKIE_NAME ("csrftoken")
 	TrustedHosts           []string // TRUSTED_HOSTS (or APP_ALLOWED_HOSTS); empty: any host
 	ProxyHops              int      // trusted X-Forwarded-For hops (WSGI_PROXIES / PROXYFIX_CONFIG x_for)
 	TemplateDir            string   // ACCOUNTS_TEMPLATE_DIR
@@ -163,6 +165,9 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, set: withDefaults(opts.Settings), mux: http.NewServeMux()}
+	if err := checkCookieName(s.set.CSRFCookieName, s.set); err != nil {
+		return nil, fmt.Errorf("ACCOUNTS_CSRF_COOKIE_NAME: %w", err)
+	}
 	s.csrf = token.NewSigner(opts.Secret, csrfSalt)
 	s.device = token.NewSigner(opts.Secret, deviceSalt)
 	s.origins = http.NewCrossOriginProtection()
@@ -211,6 +216,7 @@ func withDefaults(set Settings) Settings {
 	}
 	def(&set.CookiePath, "/")
 	def(&set.SessionCookieName, "session")
+	def(&set.CSRFCookieName, csrfCookie)
 	return set
 }
 
