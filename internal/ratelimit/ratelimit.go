@@ -60,6 +60,20 @@ type Decision struct {
 	// Remaining is how many more attempts would pass now, after this one:
 	// the smallest over the limits, 0 when refused.
 	Remaining int
+	// Limit is the limit that binds, the one to tell a client about (in
+	// X-RateLimit-* headers). When allowed: the one with the fewest attempts
+	// left after this one (Remaining is its count), of those the one whose
+	// ResetAfter is longest, of those the first listed. When refused: the
+	// refused one with the longest wait (RetryAfter is its), of those the
+	// first listed. Zero for an empty list.
+	Limit Limit
+	// ResetAfter is how long until Limit's window moves on: until the
+	// oldest hit it holds, counting this attempt's, leaves it and frees one
+	// attempt (Flask-Limiter's reset time of a moving window). When allowed
+	// it is above 0 and at most Limit.Period (Limit.Period when this
+	// attempt is the window's only hit); when refused it equals RetryAfter.
+	// Zero for an empty list.
+	ResetAfter time.Duration
 }
 
 // Limiter checks and records attempts. Implementations are safe for

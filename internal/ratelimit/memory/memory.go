@@ -91,8 +91,10 @@ func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limi
 	s := &l.shards[maphash.String(l.seed, key)%numShards]
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	d := ratelimit.Unlimited()
 	// Read the clock under the lock, so that a window's hits arrive in order.
-	return s.allow(key, limits, int64(l.now().Sub(l.start))), nil
+	s.allow(&d, key, limits, int64(l.now().Sub(l.start)))
+	return d, nil
 }
 
 // Close does nothing; it lets a Limiter stand where a closable one is

@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"math"
 	"sync"
 	"time"
 
@@ -25,25 +24,20 @@ func (s *shard) init(max int) {
 	s.max = max
 }
 
-// allow checks an attempt and records it if every limit allows it.
-func (s *shard) allow(key string, limits []ratelimit.Limit, now int64) ratelimit.Decision {
+// allow checks an attempt and records it if every limit allows it. It
+// folds each limit's answer into d, which starts as ratelimit.Unlimited().
+func (s *shard) allow(d *ratelimit.Decision, key string, limits []ratelimit.Limit, now int64) {
 	s.sweep(now)
-	d := ratelimit.Decision{Allowed: true, Remaining: math.MaxInt}
 	for _, lim := range limits {
-		ok, wait, left := true, time.Duration(0), lim.Count-1
+		ok, left, reset := true, lim.Count-1, lim.Period
 		if w := s.windows[slotOf(key, lim)]; w != nil {
 			s.touch(w)
-			ok, wait, left = w.check(now)
+			ok, left, reset = w.check(now)
 		}
-		if !ok {
-			d.Allowed = false
-			d.RetryAfter = max(d.RetryAfter, wait)
-		}
-		d.Remaining = min(d.Remaining, left)
+		bind(d, lim, ok, left, reset)
 	}
 	if !d.Allowed {
-		d.Remaining = 0
-		return d
+		return
 	}
 	for i, lim := range limits {
 		if duplicate(limits[:i], lim) {
@@ -56,7 +50,22 @@ func (s *shard) allow(key string, limits []ratelimit.Limit, now int64) ratelimit
 		w.record(now)
 		s.touch(w)
 	}
-	return d
+}
+
+// bind folds one limit's answer into d, keeping the limit that binds (see
+// ratelimit.Decision.Limit): a refusal beats any pass; among refusals, the
+// longest wait; among passes, the fewest left, then the longest reset;
+// among equals, the first.
+func bind(d *ratelimit.Decision, lim ratelimit.Limit, ok bool, left int, reset time.Duration) {
+	switch {
+	case !ok && (d.Allowed || reset > d.RetryAfter):
+		d.Allowed, d.RetryAfter, d.Remaining = false, reset, 0
+	case ok && d.Allowed && (left < d.Remaining || left == d.Remaining && reset > d.ResetAfter):
+		d.Remaining = left
+	default:
+		return
+	}
+	d.Limit, d.ResetAfter = lim, reset
 }
 
 func slotOf(key string, l ratelimit.Limit) slot {

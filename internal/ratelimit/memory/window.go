@@ -27,19 +27,25 @@ type window struct {
 // at returns the i-th oldest hit.
 func (w *window) at(i int) int64 { return w.hits[(w.start+i)%len(w.hits)] }
 
-// check reports whether one more hit fits at now; if not, how long until
-// it does; if so, how many more would fit after it.
-func (w *window) check(now int64) (ok bool, wait time.Duration, left int) {
+// check reports whether one more hit fits at now. If so, left is how many
+// more would fit after it, and reset how long until the oldest hit in the
+// window (this one when there is none) leaves it; if not, reset is how
+// long until one more fits. reset is in (0, period].
+func (w *window) check(now int64) (ok bool, left int, reset time.Duration) {
 	period := int64(w.slot.period)
 	first := sort.Search(len(w.hits), func(i int) bool { return w.at(i) > now-period })
 	n, c := len(w.hits)-first, w.slot.count
-	if n < c {
-		return true, 0, c - n - 1
+	if n == 0 {
+		return true, c - 1, w.slot.period
 	}
-	// n-c+1 hits must leave the window; the last of them is the oldest
-	// hit when, as always here, n == c.
-	wait = time.Duration(w.at(first+n-c) + period - now)
-	return false, min(wait, w.slot.period), 0
+	// When refused, n-c+1 hits must leave the window; the last of them is
+	// the oldest hit when, as always here, n == c. When allowed, the oldest
+	// hit is the next to leave.
+	reset = min(time.Duration(w.at(first)+period-now), w.slot.period)
+	if n < c {
+		return true, c - n - 1, reset
+	}
+	return false, 0, reset
 }
 
 // record adds a hit at now, overwriting the oldest once the ring is full.

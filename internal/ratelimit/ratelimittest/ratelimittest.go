@@ -51,6 +51,8 @@ func Run(t *testing.T, b Backend) {
 		{"WindowSlides", testWindowSlides},
 		{"RetryAfter", testRetryAfter},
 		{"SeveralLimits", testSeveralLimits},
+		{"Binding", testBinding},
+		{"Reset", testReset},
 		{"NoLockout", testNoLockout},
 		{"Concurrent", testConcurrent},
 		{"ConcurrentKeys", testConcurrentKeys},
@@ -73,19 +75,35 @@ func allow(t *testing.T, l ratelimit.Limiter, key string, limits ...ratelimit.Li
 	return d
 }
 
-// wantAllowed checks an accepted attempt and what remains after it.
+// wantAllowed checks an accepted attempt and what remains after it, and
+// that its binding limit has room for that and resets within its Period.
 func wantAllowed(t *testing.T, d ratelimit.Decision, remaining int) {
 	t.Helper()
 	if !d.Allowed || d.Remaining != remaining || d.RetryAfter != 0 {
 		t.Fatalf("decision = %+v, want allowed with %d remaining", d, remaining)
 	}
+	if d.Limit.Count <= remaining || d.ResetAfter <= 0 || d.ResetAfter > d.Limit.Period {
+		t.Fatalf("decision = %+v, want a Limit above %d and 0 < ResetAfter <= its Period", d, remaining)
+	}
 }
 
-// wantRefused checks a refused attempt: no remaining, 0 < RetryAfter ≤ max.
+// wantRefused checks a refused attempt: no remaining, 0 < RetryAfter ≤ max,
+// and a binding limit whose window resets when the attempt would pass.
 func wantRefused(t *testing.T, d ratelimit.Decision, max time.Duration) {
 	t.Helper()
 	if d.Allowed || d.Remaining != 0 || d.RetryAfter <= 0 || d.RetryAfter > max {
 		t.Fatalf("decision = %+v, want refused with 0 < RetryAfter <= %s", d, max)
+	}
+	if d.Limit.Count <= 0 || d.ResetAfter != d.RetryAfter || d.ResetAfter > d.Limit.Period {
+		t.Fatalf("decision = %+v, want a Limit whose Period holds ResetAfter = RetryAfter", d)
+	}
+}
+
+// wantLimit checks the limit that binds.
+func wantLimit(t *testing.T, d ratelimit.Decision, lim ratelimit.Limit) {
+	t.Helper()
+	if d.Limit != lim {
+		t.Fatalf("decision = %+v, want Limit %+v", d, lim)
 	}
 }
 
@@ -103,7 +121,7 @@ func testCounting(t *testing.T, b Backend) {
 func testUnlimited(t *testing.T, b Backend) {
 	l, _ := b.New(t)
 	for range 3 {
-		if d := allow(t, l, "k"); d != ratelimit.Unlimited() {
+		if d := allow(t, l, "k"); d != ratelimit.Unlimited() || d.Limit != (ratelimit.Limit{}) || d.ResetAfter != 0 {
 			t.Fatalf("no limits: decision = %+v, want %+v", d, ratelimit.Unlimited())
 		}
 	}

@@ -153,3 +153,44 @@ func testNoLockout(t *testing.T, b Backend) {
 	}
 	wantRefused(t, ds[3], p)
 }
+
+// testReset checks ResetAfter: the time until the oldest hit in the
+// window leaves it (this attempt's when it is the only one), and on a
+// refusal RetryAfter.
+func testReset(t *testing.T, b Backend) {
+	l, c := b.New(t)
+	p, tol := b.Period, b.tolerance()
+	lim := ratelimit.Limit{Count: 3, Period: p}
+	d, first := allowAt(t, l, c, "k", lim)
+	wantAllowed(t, d, 2)
+	if d.ResetAfter != p {
+		t.Fatalf("ResetAfter = %s for the window's only hit, want the Period %s", d.ResetAfter, p)
+	}
+	c.Sleep(p / 4)
+	d2, second := allowAt(t, l, c, "k", lim)
+	d3, third := allowAt(t, l, c, "k", lim)
+	d4, fourth := allowAt(t, l, c, "k", lim)
+	late(t, c, first.from.Add(p-tol))
+	wantAllowed(t, d2, 1)
+	wantReset(t, d2, first, second, p, tol)
+	wantAllowed(t, d3, 0)
+	wantReset(t, d3, first, third, p, tol)
+	wantRefused(t, d4, p)
+	wantReset(t, d4, first, fourth, p, tol)
+	// Once the first hit has left, the second is the oldest.
+	c.Sleep(d4.RetryAfter + tol)
+	d, now := allowAt(t, l, c, "k", lim)
+	late(t, c, second.from.Add(p-tol))
+	wantAllowed(t, d, 0)
+	wantReset(t, d, second, now, p, tol)
+}
+
+// wantReset checks that ResetAfter, for the call made during now, is when
+// the hit made during oldest leaves a window of p, give or take tol.
+func wantReset(t *testing.T, d ratelimit.Decision, oldest, now span, p, tol time.Duration) {
+	t.Helper()
+	lo, hi := oldest.from.Add(p).Sub(now.to), oldest.to.Add(p).Sub(now.from)
+	if d.ResetAfter < lo-tol || d.ResetAfter > hi+tol {
+		t.Fatalf("ResetAfter = %s, want between %s and %s (± %s)", d.ResetAfter, lo, hi, tol)
+	}
+}

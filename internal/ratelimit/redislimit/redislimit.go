@@ -184,13 +184,18 @@ func (l *Limiter) allowRedis(ctx context.Context, key string, limits []ratelimit
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redislimit: %w", err)
 	}
-	if len(res) != 3 {
+	if len(res) != 5 || res[3] < 1 || res[3] > int64(len(limits)) {
 		return ratelimit.Decision{}, fmt.Errorf("redislimit: unexpected reply %v", res)
 	}
+	// The script counts whole microseconds, rounding periods up: bring the
+	// waits back within the binding limit's Period.
+	lim := limits[res[3]-1]
 	return ratelimit.Decision{
 		Allowed:    res[0] == 1,
-		RetryAfter: time.Duration(res[1]) * time.Microsecond,
+		RetryAfter: min(time.Duration(res[1])*time.Microsecond, lim.Period),
 		Remaining:  int(res[2]),
+		Limit:      lim,
+		ResetAfter: min(time.Duration(res[4])*time.Microsecond, lim.Period),
 	}, nil
 }
 

@@ -12,29 +12,39 @@ package redislimit
 // for a time in microseconds.
 //
 // It returns {allowed (1 or 0), retry after in µs (0 when allowed),
-// remaining}.
+// remaining, the index (from 1) of the limit that binds, its reset in µs},
+// choosing the limit as memory's bind does (see ratelimit.Decision). An
+// allowed limit's oldest hit is read (one more ZRANGE) only when the limit
+// has hits and may bind: no more attempts left than the ones before it.
 const allowSrc = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local allowed, retry, remaining = 1, 0, nil
+local allowed, retry, remaining, bind, reset = 1, 0, nil, 0, 0
 for i, key in ipairs(KEYS) do
   local count, period = tonumber(ARGV[2*i]), tonumber(ARGV[2*i+1])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', now - period))
   local n = redis.call('ZCARD', key)
   if n >= count then
-    allowed = 0
     local oldest = redis.call('ZRANGE', key, n - count, n - count, 'WITHSCORES')
-    local wait = tonumber(oldest[2]) + period - now
-    retry = math.max(retry, math.min(math.max(wait, 1), period))
+    local wait = math.min(math.max(tonumber(oldest[2]) + period - now, 1), period)
+    if allowed == 1 or wait > retry then allowed, retry, bind = 0, wait, i end
+  elseif allowed == 1 and (remaining == nil or count - n - 1 <= remaining) then
+    local r = period
+    if n > 0 then
+      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      r = math.min(math.max(tonumber(oldest[2]) + period - now, 1), period)
+    end
+    if remaining == nil or count - n - 1 < remaining or r > reset then
+      remaining, bind, reset = count - n - 1, i, r
+    end
   end
-  if remaining == nil or count - n < remaining then remaining = count - n end
 end
-if allowed == 0 then return {0, retry, 0} end
+if allowed == 0 then return {0, retry, 0, bind, retry} end
 local score = string.format('%.0f', now)
 for i, key in ipairs(KEYS) do
   redis.call('ZADD', key, score, ARGV[1])
   redis.call('PEXPIRE', key, string.format('%.0f', math.ceil(tonumber(ARGV[2*i+1]) / 1000)))
 end
-return {1, 0, remaining - 1}
+return {1, 0, remaining, bind, reset}
 `
