@@ -237,6 +237,7 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		EndpointLimits:      endpointLimits(cfg.RatelimitPerEndpoint),
 		GuestLimits:         limits(cfg.RatelimitGuestUser),
 		AuthenticatedLimits: limits(cfg.RatelimitAuthenticatedUser),
+		RateLimitHeaders:    cfg.RatelimitHeadersEnabled,
 		RecaptchaPublicKey:  cfg.RecaptchaPublicKey,
 		RecaptchaPrivateKey: cfg.RecaptchaPrivateKey,
 		RecaptchaVerifyURL:  cfg.RecaptchaVerifyURL,

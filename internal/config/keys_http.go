@@ -26,7 +26,7 @@ func ratelimitKeys() []Key {
 		boolKey("RATELIMIT_ENABLED", "true", "Rate limiting on or off.", func(c *Config) *bool { return &c.RatelimitEnabled }),
 		custom("RATELIMIT_STORAGE_URI", String, "", "`memory://` or a Redis URL; empty: the session Redis if set, else memory.", setStorageURI).
 			urlSecret(),
-		boolKey("RATELIMIT_HEADERS_ENABLED", "true", "Send `X-RateLimit-*` headers.", func(c *Config) *bool { return &c.RatelimitHeadersEnabled }),
+		boolKey("RATELIMIT_HEADERS_ENABLED", "true", "Send `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds) on every answer counted against a per-endpoint or general limit, allowed or refused, for the limit that binds (the fewest attempts left); never for the per-account limits.", func(c *Config) *bool { return &c.RatelimitHeadersEnabled }),
 		custom("RATELIMIT_PER_ENDPOINT", Dict, `{"security.login": "10 per minute", "security.register": "10 per minute", "security.forgot_password": "10 per minute", "security.reset_password": "10 per minute", "security.two_factor_token_validation": "10 per minute"}`,
 			"Per-client limits by Invenio endpoint name; a value replaces the whole default. A listed endpoint's form posts and REST calls count against its limit instead of the guest or authenticated one (none when the value is empty); an endpoint not listed counts against those.", setPerEndpoint),
 		limitsKey("RATELIMIT_AUTHENTICATED_USER", "5000 per hour;100 per minute", "Limit per logged-in user (by user id), counted over every route without a per-endpoint limit; `[]`: none (an empty value counts as not set).", func(c *Config) *[]Limit { return &c.RatelimitAuthenticatedUser }),

@@ -17,7 +17,10 @@ import (
 // RATELIMIT_AUTHENTICATED_USER per user) and the per-account limits
 // (ACCOUNTS_*_RATELIMIT), counted in the Limiter (memory, or Redis shared by
 // all nodes). Routes without a session (probes, stylesheets, the OpenAPI
-// document) are never limited.
+// document) are never limited. With RATELIMIT_HEADERS_ENABLED, answers
+// counted against a client's limit (per endpoint or general) say where it
+// stands in X-RateLimit-* headers (reportLimit); the per-account limits
+// never show there.
 const (
 	endpointLogin    = "security.login"
 	endpointRegister = "security.register"
@@ -63,12 +66,12 @@ func (s *Server) generalLimited(w http.ResponseWriter, r *http.Request, st *stat
 		if len(s.set.AuthenticatedLimits) == 0 {
 			return false
 		}
-		l = s.check(r, ratelimit.UserKey(uid), s.set.AuthenticatedLimits, msgTooMany)
+		l = s.checkReported(r, ratelimit.UserKey(uid), s.set.AuthenticatedLimits)
 	} else {
 		if len(s.set.GuestLimits) == 0 {
 			return false
 		}
-		l = s.check(r, ratelimit.GuestKey(st.ip), s.set.GuestLimits, msgTooMany)
+		l = s.checkReported(r, ratelimit.GuestKey(st.ip), s.set.GuestLimits)
 	}
 	switch {
 	case l == nil:
@@ -88,10 +91,12 @@ func (s *Server) generalLimited(w http.ResponseWriter, r *http.Request, st *stat
 // nil when allowed. A limiter that fails lets the attempt through (and
 // logs): a broken Redis must not lock everybody out.
 func (s *Server) checkClient(r *http.Request, endpoint string) *limit {
-	return s.check(r, ratelimit.ClientKey(endpoint, stateOf(r).ip), s.set.EndpointLimits[endpoint], msgTooMany)
+	return s.checkReported(r, ratelimit.ClientKey(endpoint, stateOf(r).ip), s.set.EndpointLimits[endpoint])
 }
 
-// checkAccount counts an attempt on an account (by email).
+// checkAccount counts an attempt on an account (by email). Unlike the
+// client's limits, it is never reported in X-RateLimit-* headers (see
+// check).
 func (s *Server) checkAccount(r *http.Request, al AccountLimit, email string) *limit {
 	if email == "" {
 		return nil
@@ -99,19 +104,70 @@ func (s *Server) checkAccount(r *http.Request, al AccountLimit, email string) *l
 	return s.check(r, ratelimit.AccountKey(al.Prefix, email), al.Limits, al.Message)
 }
 
+// check counts an attempt under key, returning the refusal with msg, or
+// nil. It reports nothing in the headers: it counts the per-account and
+// per-device limits, and X-RateLimit-Remaining on them would tell anyone
+// how many guesses an account has left and when its window moves, whoever
+// spent them; only the client's own limits are reported (checkReported).
 func (s *Server) check(r *http.Request, key string, limits []ratelimit.Limit, msg string) *limit {
-	if s.opts.Limiter == nil || len(limits) == 0 {
+	d, ok := s.allow(r, key, limits)
+	if !ok || d.Allowed {
 		return nil
+	}
+	return &limit{message: msg, retryAfter: d.RetryAfter}
+}
+
+// checkReported is check for the client's own limits, per endpoint or
+// general, with msgTooMany: it also reports the decision in the answer's
+// headers. A request counts against one of them only (see withEndpoint),
+// so one decision is reported, even when a per-account limit is checked
+// after it.
+func (s *Server) checkReported(r *http.Request, key string, limits []ratelimit.Limit) *limit {
+	d, ok := s.allow(r, key, limits)
+	if !ok {
+		return nil
+	}
+	s.reportLimit(stateOf(r).header, d)
+	if d.Allowed {
+		return nil
+	}
+	return &limit{message: msgTooMany, retryAfter: d.RetryAfter}
+}
+
+// allow asks the limiter; ok is false when nothing was counted: limits off
+// or empty, or a failing limiter, which lets the attempt through (logged).
+func (s *Server) allow(r *http.Request, key string, limits []ratelimit.Limit) (d ratelimit.Decision, ok bool) {
+	if s.opts.Limiter == nil || len(limits) == 0 {
+		return d, false
 	}
 	d, err := s.opts.Limiter.Allow(r.Context(), key, limits)
 	if err != nil {
 		s.opts.Logger.Error("rate limiter unavailable; attempt allowed", "err", err)
-		return nil
+		return d, false
 	}
-	if d.Allowed {
-		return nil
+	return d, true
+}
+
+// reportLimit sets the X-RateLimit-* headers of RATELIMIT_HEADERS_ENABLED
+// as Flask-Limiter does (flask_limiter/_extension.py, __inject_headers):
+// the count of one limit, the attempts it has left after this one, and
+// when its window moves on in Unix seconds (the oldest hit it holds leaves
+// it; on a refusal, the attempt would pass), the second after, as
+// Flask-Limiter's int(reset + 1). The limit is the one that binds
+// (ratelimit.Decision.Limit). Flask-Limiter reports the refused limit too,
+// but when nothing is refused the one of the shortest period, whose
+// Remaining may be more than the request really has left; for a single
+// limit the two agree. Retry-After stays on the refusals (setRetryAfter),
+// where Flask-Limiter sends it on every answer it reports on.
+func (s *Server) reportLimit(h http.Header, d ratelimit.Decision) {
+	if !s.set.RateLimitHeaders || d.Limit.Count == 0 || h == nil {
+		return
 	}
-	return &limit{message: msg, retryAfter: d.RetryAfter}
+	// Flask-Limiter's spelling, not Go's canonical X-Ratelimit-*: header
+	// names are case-insensitive, but scripts grep them.
+	h["X-RateLimit-Limit"] = []string{strconv.Itoa(d.Limit.Count)}
+	h["X-RateLimit-Remaining"] = []string{strconv.Itoa(d.Remaining)}
+	h["X-RateLimit-Reset"] = []string{strconv.FormatInt(s.opts.Now().Add(d.ResetAfter).Unix()+1, 10)}
 }
 
 // setRetryAfter sets Retry-After in whole seconds, rounded up.

@@ -132,6 +132,10 @@ type Settings struct {
 	LoginAccountLimit            AccountLimit
 	ForgotAccountLimit           AccountLimit
 	SendConfirmationAccountLimit AccountLimit
+	// RateLimitHeaders sends X-RateLimit-Limit, -Remaining and -Reset on
+	// the answers counted against a client's limit (RATELIMIT_HEADERS_ENABLED;
+	// see reportLimit).
+	RateLimitHeaders bool
 	// AdminRole names the role of the admins (ACCOUNTS_ADMIN_ROLE; ""
 	// means "admin").
 	AdminRole string

@@ -20,6 +20,9 @@ type state struct {
 	ip         string
 	api        bool
 	csrfErr    string // an HTML form's CSRF failure, for the handler to show
+	// header is the answer's, where the client's rate limit is reported
+	// (reportLimit) by checks that have only the request.
+	header http.Header
 }
 
 type stateKey struct{}
@@ -54,7 +57,7 @@ func (s *Server) withEndpoint(endpoint, page string, h http.HandlerFunc) http.Ha
 // withLimit is withState with the route's rate limit.
 func (s *Server) withLimit(rl routeLimit, h http.HandlerFunc) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &state{ip: clientinfo.IP(r, s.set.ProxyHops), api: isAPI(r)}
+		st := &state{ip: clientinfo.IP(r, s.set.ProxyHops), api: isAPI(r), header: w.Header()}
 		sess, err := s.opts.Sessions.Load(r)
 		if err != nil {
 			s.opts.Logger.Error("session store unavailable", "err", err, "path", r.URL.Path)
