@@ -87,6 +87,10 @@ type Limiter interface {
 	// positive, the context's error, or the storage's error (the caller
 	// chooses to fail open or closed).
 	Allow(ctx context.Context, key string, limits []Limit) (Decision, error)
+	// Peek answers as Allow would now, and records nothing: for a limit
+	// on failures only, checked before an attempt and counted (by Allow)
+	// only when the attempt fails. Its errors are Allow's.
+	Peek(ctx context.Context, key string, limits []Limit) (Decision, error)
 }
 
 // Unlimited is the Decision for an empty list of limits.

@@ -26,7 +26,7 @@ func (s *shard) init(max int) {
 
 // allow checks an attempt and records it if every limit allows it. It
 // folds each limit's answer into d, which starts as ratelimit.Unlimited().
-func (s *shard) allow(d *ratelimit.Decision, key string, limits []ratelimit.Limit, now int64) {
+func (s *shard) allow(d *ratelimit.Decision, key string, limits []ratelimit.Limit, now int64, record bool) {
 	s.sweep(now)
 	for _, lim := range limits {
 		ok, left, reset := true, lim.Count-1, lim.Period
@@ -36,7 +36,7 @@ func (s *shard) allow(d *ratelimit.Decision, key string, limits []ratelimit.Limi
 		}
 		bind(d, lim, ok, left, reset)
 	}
-	if !d.Allowed {
+	if !d.Allowed || !record {
 		return
 	}
 	for i, lim := range limits {

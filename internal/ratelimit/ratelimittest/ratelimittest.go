@@ -42,6 +42,7 @@ func Run(t *testing.T, b Backend) {
 		f    func(t *testing.T, b Backend)
 	}{
 		{"Counting", testCounting},
+		{"Peek", testPeek},
 		{"Unlimited", testUnlimited},
 		{"Invalid", testInvalid},
 		{"Canceled", testCanceled},
@@ -115,6 +116,46 @@ func testCounting(t *testing.T, b Backend) {
 	}
 	for range 3 {
 		wantRefused(t, allow(t, l, "k", lim), time.Hour)
+	}
+}
+
+// testPeek: Peek answers as Allow would and records nothing, for a limit
+// on failures counted only when they happen.
+func testPeek(t *testing.T, b Backend) {
+	l, _ := b.New(t)
+	ctx := context.Background()
+	lim := ratelimit.Limit{Count: 3, Period: time.Hour}
+	peek := func() ratelimit.Decision {
+		t.Helper()
+		d, err := l.Peek(ctx, "k", []ratelimit.Limit{lim})
+		if err != nil {
+			t.Fatalf("Peek = %v", err)
+		}
+		return d
+	}
+	for range 5 {
+		wantAllowed(t, peek(), 2)
+	}
+	for want := 2; want >= 0; want-- {
+		wantAllowed(t, allow(t, l, "k", lim), want)
+		if want > 0 {
+			wantAllowed(t, peek(), want-1)
+		}
+	}
+	for range 3 {
+		wantRefused(t, peek(), time.Hour)
+	}
+	wantRefused(t, allow(t, l, "k", lim), time.Hour)
+	if d, err := l.Peek(ctx, "k", nil); err != nil || d != ratelimit.Unlimited() {
+		t.Errorf("Peek without limits = %+v, %v", d, err)
+	}
+	if _, err := l.Peek(ctx, "", []ratelimit.Limit{lim}); !errors.Is(err, ratelimit.ErrInvalid) {
+		t.Errorf("Peek with an empty key = %v, want ErrInvalid", err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := l.Peek(canceled, "k", []ratelimit.Limit{lim}); err == nil {
+		t.Error("Peek with a canceled context succeeded")
 	}
 }
 

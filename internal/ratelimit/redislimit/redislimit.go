@@ -151,7 +151,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limi
 	if l.fallback != nil && l.fallback.skip() {
 		return l.fallback.mem.Allow(ctx, key, limits)
 	}
-	d, err := l.allowRedis(ctx, key, limits)
+	d, err := l.allowRedis(ctx, key, limits, true)
 	if l.fallback == nil {
 		return d, err
 	}
@@ -166,8 +166,33 @@ func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limi
 	return l.fallback.mem.Allow(ctx, key, limits)
 }
 
-// allowRedis runs the script for one attempt.
-func (l *Limiter) allowRedis(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
+// Peek answers as Allow would, recording nothing (see ratelimit.Limiter);
+// the same script, told not to record. It falls back to memory as Allow
+// does.
+func (l *Limiter) Peek(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
+	if err := ratelimit.Validate(key, limits); err != nil {
+		return ratelimit.Decision{}, err
+	}
+	if len(limits) == 0 {
+		return ratelimit.Unlimited(), nil
+	}
+	if err := ctx.Err(); err != nil {
+		return ratelimit.Decision{}, err
+	}
+	if l.fallback != nil && l.fallback.skip() {
+		return l.fallback.mem.Peek(ctx, key, limits)
+	}
+	d, err := l.allowRedis(ctx, key, limits, false)
+	if l.fallback == nil || err == nil || ctx.Err() != nil {
+		return d, err
+	}
+	l.fallback.failed(err)
+	return l.fallback.mem.Peek(ctx, key, limits)
+}
+
+// allowRedis runs the script for one attempt, recording it only with
+// record.
+func (l *Limiter) allowRedis(ctx context.Context, key string, limits []ratelimit.Limit, record bool) (ratelimit.Decision, error) {
 	if l.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, l.timeout)
@@ -175,7 +200,10 @@ func (l *Limiter) allowRedis(ctx context.Context, key string, limits []ratelimit
 	}
 	keys := make([]string, len(limits))
 	args := make([]any, 1, 1+2*len(limits))
-	args[0] = l.node + strconv.FormatUint(l.seq.Add(1), 36)
+	args[0] = ""
+	if record {
+		args[0] = l.node + strconv.FormatUint(l.seq.Add(1), 36)
+	}
 	for i, lim := range limits {
 		keys[i] = l.key(key, lim)
 		args = append(args, lim.Count, micros(lim.Period))

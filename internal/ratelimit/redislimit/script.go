@@ -5,7 +5,7 @@ package redislimit
 // (TIME, in microseconds), so the nodes' clocks do not matter.
 //
 // KEYS[i] is limit i's sorted set: one member per accepted hit, scored by
-// its time. ARGV[1] is this hit's unique member; ARGV[2i] and ARGV[2i+1]
+// its time. ARGV[1] is this hit's unique member ("" records nothing: Peek); ARGV[2i] and ARGV[2i+1]
 // are limit i's count and period in microseconds. A hit is in the window
 // while its time is above now - period. Numbers go to Redis through
 // string.format('%.0f'): Lua's default conversion keeps 14 digits, too few
@@ -41,6 +41,7 @@ for i, key in ipairs(KEYS) do
   end
 end
 if allowed == 0 then return {0, retry, 0, bind, retry} end
+if ARGV[1] == '' then return {1, 0, remaining, bind, reset} end
 local score = string.format('%.0f', now)
 for i, key in ipairs(KEYS) do
   redis.call('ZADD', key, score, ARGV[1])
