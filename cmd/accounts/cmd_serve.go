@@ -243,6 +243,8 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		RecaptchaVerifyURL:  cfg.RecaptchaVerifyURL,
 		LoginAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.LoginRatelimit),
 			Prefix: cfg.LoginRatelimitKeyPrefix, Message: cfg.LoginRatelimitMsg},
+		LoginFailureLimit: httpserver.AccountLimit{Limits: limits(cfg.LoginFailuresRatelimit),
+			Prefix: "accounts.login_failures", Message: cfg.LoginRatelimitMsg},
 		ForgotAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.ForgotPasswordEmailRatelimit),
 			Prefix: cfg.ForgotPasswordEmailRatelimitKeyPrefix, Message: cfg.ForgotPasswordEmailRatelimitMsg},
 		SendConfirmationAccountLimit: httpserver.AccountLimit{Limits: limits(cfg.SendConfirmationRatelimit),

@@ -106,11 +106,12 @@ type Config struct {
 	FreshnessGracePeriod time.Duration // SECURITY_FRESHNESS_GRACE_PERIOD
 
 	// Two-factor authentication.
-	TwoFactor          bool    // SECURITY_TWO_FACTOR
-	TwoFactorRequired  bool    // SECURITY_TWO_FACTOR_REQUIRED
-	TOTPIssuer         string  // SECURITY_TOTP_ISSUER ("": the site name)
-	RecoveryCodesN     int     // SECURITY_MULTI_FACTOR_RECOVERY_CODES_N
-	TwoFactorRatelimit []Limit // ACCOUNTS_TWO_FACTOR_RATELIMIT
+	TwoFactor              bool    // SECURITY_TWO_FACTOR
+	TwoFactorRequired      bool    // SECURITY_TWO_FACTOR_REQUIRED
+	TOTPIssuer             string  // SECURITY_TOTP_ISSUER ("": the site name)
+	RecoveryCodesN         int     // SECURITY_MULTI_FACTOR_RECOVERY_CODES_N
+	TwoFactorRatelimit     []Limit // ACCOUNTS_TWO_FACTOR_RATELIMIT
+	LoginFailuresRatelimit []Limit // ACCOUNTS_LOGIN_FAILURES_RATELIMIT
 
 	// Users.
 	DefaultEmailVisibility string         // ACCOUNTS_DEFAULT_EMAIL_VISIBILITY

@@ -90,11 +90,14 @@ func TestKeyTable(t *testing.T) {
 	}
 }
 
+// TestTwoFactorDefaults also checks the failed-login bound, which is on by
+// default while Invenio's ACCOUNTS_LOGIN_RATELIMIT stays off.
 func TestTwoFactorDefaults(t *testing.T) {
 	c := mustLoad(t, Options{Environ: []string{"SECRET_KEY=" + strongKey, "ACCOUNTS_DATA_DIR=" + t.TempDir()}})
 	got := []any{c.TwoFactor, c.TwoFactorRequired, c.TOTPIssuer, c.RecoveryCodesN, c.TwoFactorRatelimit,
-		c.TwoFactorSetupURL, c.TwoFactorValidationURL}
-	want := []any{true, false, "", 10, []Limit{{5, time.Minute}, {20, time.Hour}}, "/tf-setup", "/tf-validate"}
+		c.TwoFactorSetupURL, c.TwoFactorValidationURL, c.LoginFailuresRatelimit, c.LoginRatelimit}
+	want := []any{true, false, "", 10, []Limit{{5, time.Minute}, {20, time.Hour}}, "/tf-setup", "/tf-validate",
+		[]Limit{{100, 24 * time.Hour}}, []Limit(nil)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("two-factor defaults (-want +got):\n%s", diff)
 	}

@@ -53,6 +53,7 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 	u, err := s.opts.Service.Authenticate(r.Context(), accounts.LoginAttempt{
 		Email: values["email"], Password: values["password"], IP: stateOf(r).ip})
 	s.countLogin(err)
+	s.loginFailed(r, values["email"], nil, err)
 	s.auditLogin(r, values["email"], u, err)
 	if err != nil {
 		s.apiError(w, r, err)

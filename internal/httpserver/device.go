@@ -59,11 +59,11 @@ func hostPrefixAllowed(set Settings) bool {
 }
 
 // setDeviceCookie gives the browser a device cookie for u, after a password
-// proved it (login, verify), when the per-account login limit is on (the
+// proved it (login, verify), when a per-account login limit is on (the
 // cookie serves nothing else). Its attributes are the session cookie's, but
 // HttpOnly and SameSite=Strict always: no script and no other site needs it.
 func (s *Server) setDeviceCookie(w http.ResponseWriter, u *accounts.User) {
-	if len(s.set.LoginAccountLimit.Limits) == 0 {
+	if len(s.set.LoginAccountLimit.Limits) == 0 && len(s.set.LoginFailureLimit.Limits) == 0 {
 		return
 	}
 	nonce := make([]byte, 16)
@@ -104,6 +104,20 @@ func isBase64URL(r rune) bool {
 // else it is looked up, only for a well-formed cookie). A missing, malformed,
 // forged or foreign cookie, or one older than the password, gives "".
 func (s *Server) deviceOf(r *http.Request, email string, known *accounts.User) string {
+	st, ok := r.Context().Value(stateKey{}).(*state)
+	if !ok {
+		return s.lookupDevice(r, email, known)
+	}
+	d := &st.device
+	if d.done && d.email == email {
+		return d.nonce
+	}
+	d.email, d.nonce, d.done = email, s.lookupDevice(r, email, known), true
+	return d.nonce
+}
+
+// lookupDevice is deviceOf without the memory.
+func (s *Server) lookupDevice(r *http.Request, email string, known *accounts.User) string {
 	c, err := r.Cookie(s.deviceCookieName())
 	if err != nil {
 		return ""

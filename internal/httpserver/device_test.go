@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/invenio-go/accounts/internal/httpserver"
+	"github.com/invenio-go/accounts/internal/ratelimit"
 	"github.com/invenio-go/accounts/internal/ratelimit/memory"
 )
 
@@ -228,4 +229,64 @@ func tamper(v string) string {
 		c = 'B'
 	}
 	return v[:30] + string(c) + v[31:]
+}
+
+// withFailureLimit bounds the failed logins of an account
+// (ACCOUNTS_LOGIN_FAILURES_RATELIMIT), with the per-endpoint client limits
+// and without Invenio's per-account limit.
+func withFailureLimit(l ratelimit.Limiter, limits []ratelimit.Limit) harnessOption {
+	return func(o *httpserver.Options) {
+		withLimits(l, nil)(o)
+		o.Settings.LoginFailureLimit = httpserver.AccountLimit{Limits: limits, Prefix: "accounts.login_failures",
+			Message: msgAccountLimit}
+	}
+}
+
+// TestLoginFailureLimit: wrong passwords spend the account's failure
+// budget from any address; right ones never do; once it is spent, even the
+// right password is refused from a new browser, but not from one showing
+// the account's device cookie. An unknown address answers alike.
+func TestLoginFailureLimit(t *testing.T) {
+	for _, lim := range limiters {
+		for _, via := range loginVia {
+			t.Run(lim.name+"/"+via.name, func(t *testing.T) {
+				h := newHarness(t, withFailureLimit(lim.new(t), threePerMinute), behindProxy)
+				h.createUser("jane@example.org", "correct horse")
+				owner := deviceOf(t, h, via.login, "jane@example.org", "correct horse", "198.51.100.1")
+				for i := range 5 { // right passwords spend nothing
+					c := h.client()
+					c.forwardedFor = "198.51.100." + strconv.Itoa(10+i)
+					if r := via.login(c, "jane@example.org", "correct horse"); r.status != via.ok {
+						t.Fatalf("login %d: %d %s", i+1, r.status, r.body)
+					}
+				}
+				for _, email := range []string{"jane@example.org", "nobody@example.org"} {
+					for i := range 3 {
+						c := h.client()
+						c.forwardedFor = "203.0.113." + strconv.Itoa(10+i)
+						if r := via.login(c, email, "wrong horse"); strings.Contains(r.body, msgAccountLimit) {
+							t.Fatalf("%s, failure %d refused by the limit", email, i+1)
+						}
+					}
+				}
+				c := h.client()
+				c.forwardedFor = "192.0.2.1"
+				known := via.login(c, "jane@example.org", "correct horse")
+				if known.status != http.StatusTooManyRequests || !strings.Contains(known.body, msgAccountLimit) ||
+					known.header.Get("Retry-After") == "" {
+					t.Fatalf("the right password after 3 failures: %d %s", known.status, known.body)
+				}
+				unknown := via.login(h.client(), "nobody@example.org", "wrong horse")
+				if unknown.status != known.status || !strings.Contains(unknown.body, msgAccountLimit) {
+					t.Errorf("an unknown address answers otherwise: %d %s", unknown.status, unknown.body)
+				}
+				d := h.client()
+				d.forwardedFor = "192.0.2.2"
+				d.setCookie(deviceCookie, owner)
+				if r := via.login(d, "jane@example.org", "correct horse"); r.status != via.ok {
+					t.Errorf("the owner's browser is locked out: %d %s", r.status, r.body)
+				}
+			})
+		}
+	}
 }

@@ -102,6 +102,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.reauthenticate(r, u, r.PostForm.Get("password")); err != nil {
+		s.loginFailed(r, u.Email, u, err)
 		s.passwordFormError(w, r, "verify_user", f, err)
 		return
 	}
@@ -138,6 +139,7 @@ func (s *Server) handleAPIVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.reauthenticate(r, u, values["password"]); err != nil {
+		s.loginFailed(r, u.Email, u, err)
 		s.apiError(w, r, err)
 		return
 	}

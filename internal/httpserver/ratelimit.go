@@ -218,6 +218,9 @@ func (s *Server) loginLimited(r *http.Request, email string, known *accounts.Use
 	if l == nil {
 		l = s.checkLoginAccount(r, email, known)
 	}
+	if l == nil {
+		l = s.checkLoginFailures(r, email, known)
+	}
 	if l != nil {
 		s.opts.Metrics.Login(telemetry.LoginRateLimited)
 	}
@@ -231,4 +234,52 @@ func (s *Server) forgotLimited(r *http.Request, email string) *limit {
 		return l
 	}
 	return s.checkAccount(r, s.set.ForgotAccountLimit, email)
+}
+
+// The failed logins of an account (ACCOUNTS_LOGIN_FAILURES_RATELIMIT, 100
+// a day by default; NIST SP 800-63B 5.2.2 asks for at most 100 consecutive
+// failures): the budget is looked at before the password is checked
+// (Peek) and spent only by a wrong one, so an owner who types the password
+// right never spends it, and a browser showing the account's device cookie
+// neither looks nor spends. Unknown addresses count like known ones, so
+// the answers tell nothing. The limit is soft: its window moves on.
+
+// checkLoginFailures refuses a login when the account's failure budget is
+// spent, unless the browser has the account's device cookie.
+func (s *Server) checkLoginFailures(r *http.Request, email string, known *accounts.User) *limit {
+	key, ok := s.failureKey(r, email, known)
+	if !ok {
+		return nil
+	}
+	d, err := s.opts.Limiter.Peek(r.Context(), key, s.set.LoginFailureLimit.Limits)
+	if err != nil {
+		s.opts.Logger.Error("rate limiter unavailable; attempt allowed", "err", err)
+		return nil
+	}
+	if d.Allowed {
+		return nil
+	}
+	return &limit{message: s.set.LoginFailureLimit.Message, retryAfter: d.RetryAfter}
+}
+
+// loginFailed spends one of the account's failures when err says the
+// password was wrong (or the account unknown).
+func (s *Server) loginFailed(r *http.Request, email string, known *accounts.User, err error) {
+	if accounts.ErrorCode(err) != accounts.EUnauthorized {
+		return
+	}
+	if key, ok := s.failureKey(r, email, known); ok {
+		s.allow(r, key, s.set.LoginFailureLimit.Limits)
+	}
+}
+
+// failureKey is the key of the account's failure budget; ok is false when
+// there is none to look at: no limit, no address, or the browser's device
+// cookie holds for the account.
+func (s *Server) failureKey(r *http.Request, email string, known *accounts.User) (string, bool) {
+	fl := s.set.LoginFailureLimit
+	if s.opts.Limiter == nil || len(fl.Limits) == 0 || email == "" || s.deviceOf(r, email, known) != "" {
+		return "", false
+	}
+	return ratelimit.AccountKey(fl.Prefix, email), true
 }

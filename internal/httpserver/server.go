@@ -130,6 +130,7 @@ type Settings struct {
 	GuestLimits                  []ratelimit.Limit
 	AuthenticatedLimits          []ratelimit.Limit
 	LoginAccountLimit            AccountLimit
+	LoginFailureLimit            AccountLimit // failed logins only (ACCOUNTS_LOGIN_FAILURES_RATELIMIT)
 	ForgotAccountLimit           AccountLimit
 	SendConfirmationAccountLimit AccountLimit
 	// RateLimitHeaders sends X-RateLimit-Limit, -Remaining and -Reset on

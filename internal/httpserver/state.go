@@ -23,6 +23,12 @@ type state struct {
 	// header is the answer's, where the client's rate limit is reported
 	// (reportLimit) by checks that have only the request.
 	header http.Header
+	// device is deviceOf's answer for an address, kept for the request:
+	// the login limits ask it up to three times.
+	device struct {
+		email, nonce string
+		done         bool
+	}
 }
 
 type stateKey struct{}

@@ -68,6 +68,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	u, err := s.opts.Service.Authenticate(r.Context(), accounts.LoginAttempt{
 		Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"), IP: stateOf(r).ip})
 	s.countLogin(err)
+	s.loginFailed(r, r.PostForm.Get("email"), nil, err)
 	s.auditLogin(r, r.PostForm.Get("email"), u, err)
 	if err != nil {
 		s.passwordFormError(w, r, "login_user", f, err)
