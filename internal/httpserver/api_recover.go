@@ -33,7 +33,7 @@ func (s *Server) handleAPIForgotPassword(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": accounts.MsgResetRequest(email)})
-	s.afterAnswer(r, emailReset, send)
+	s.afterAnswer(w, r, emailReset, send)
 }
 
 // handleAPIResetPassword handles "POST /api/reset-password".

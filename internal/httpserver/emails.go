@@ -101,15 +101,25 @@ func (s *Server) sendEmail(ctx context.Context, name, to string, d emailData) er
 // laterTimeout bounds the work an answer leaves running.
 const laterTimeout = 30 * time.Second
 
-// afterAnswer runs send (if not nil) beside the answer, on a copy of the
-// request that outlives it, and logs its failure. Forgot-password and
+// afterAnswer sends the answer written to w (whole, with its length: see
+// writeJSON and render) and then runs send (if not nil), on a copy of the
+// request that outlives it, logging its failure. Forgot-password and
 // resend-confirmation queue their email this way: the queue's write (a
-// round trip to PostgreSQL) would otherwise make an address with an account
-// answer later than one without. Wait waits for it.
-func (s *Server) afterAnswer(r *http.Request, name string, send func(r *http.Request) error) {
-	if send == nil {
-		return
+// round trip to PostgreSQL) and the email's rendering would otherwise make
+// an address with an account answer later than one without, even beside
+// the answer, by taking a core while it is written. Wait waits for it.
+func (s *Server) afterAnswer(w http.ResponseWriter, r *http.Request, name string, send func(r *http.Request) error) {
+	// Flushed whether or not there is an email: the answers must leave
+	// alike.
+	http.NewResponseController(w).Flush()
+	if send != nil {
+		s.runLater(r, name, send)
 	}
+}
+
+// runLater runs send beside the answer, on a copy of the request that
+// outlives it, and logs its failure. Wait waits for it.
+func (s *Server) runLater(r *http.Request, name string, send func(r *http.Request) error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), laterTimeout)
 	r = r.Clone(ctx)
 	s.later.Go(func() {

@@ -1,6 +1,7 @@
 package httpserver_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -73,32 +74,34 @@ type answer struct {
 // checkAnswersAlike asks try about known@example.org and
 // unknown@example.org, once each to warm up, then 100 times each,
 // interleaved: each pair must answer alike (status, body, cookies), and the
-// medians of their times may differ by at most the fraction bound.
+// medians of their times may differ by at most the fraction bound. A round
+// whose medians differ more is measured again, up to three rounds: a
+// difference the code makes shows in every round, while a burst of load on
+// a shared machine (other test packages run beside this one) passes.
 func checkAnswersAlike(t *testing.T, bound float64, try func(email string) answer) {
 	t.Helper()
 	try("known@example.org")
 	try("unknown@example.org")
-	const n = 100
-	var known, unknown []time.Duration
-	for range n {
-		k, u := try("known@example.org"), try("unknown@example.org")
-		if k.status != u.status || k.body != u.body || !slices.Equal(k.cookies, u.cookies) {
-			t.Fatalf("answers differ:\nknown   %d %s %v\nunknown %d %s %v", k.status, k.body, k.cookies, u.status, u.body, u.cookies)
+	const n, rounds = 100, 3
+	var ratios []string
+	for range rounds {
+		var known, unknown []time.Duration
+		for range n {
+			k, u := try("known@example.org"), try("unknown@example.org")
+			if k.status != u.status || k.body != u.body || !slices.Equal(k.cookies, u.cookies) {
+				t.Fatalf("answers differ:\nknown   %d %s %v\nunknown %d %s %v", k.status, k.body, k.cookies, u.status, u.body, u.cookies)
+			}
+			known, unknown = append(known, k.d), append(unknown, u.d)
 		}
-		known, unknown = append(known, k.d), append(unknown, u.d)
+		slices.Sort(known)
+		slices.Sort(unknown)
+		ratio := float64(known[n/2]) / float64(unknown[n/2])
+		t.Logf("median known %v, unknown %v, ratio %.2f", known[n/2], unknown[n/2], ratio)
+		if ratio >= 1-bound && ratio <= 1+bound {
+			return
+		}
+		ratios = append(ratios, fmt.Sprintf("%.2f", ratio))
 	}
-	slices.Sort(known)
-	slices.Sort(unknown)
-	checkMedians(t, known[n/2], unknown[n/2], bound)
-}
-
-// checkMedians fails the test when the medians differ by more than the
-// fraction bound.
-func checkMedians(t *testing.T, known, unknown time.Duration, bound float64) {
-	t.Helper()
-	ratio := float64(known) / float64(unknown)
-	t.Logf("median known %v, unknown %v, ratio %.2f", known, unknown, ratio)
-	if ratio < 1-bound || ratio > 1+bound {
-		t.Errorf("medians differ by more than %.0f%%: known %v, unknown %v", bound*100, known, unknown)
-	}
+	t.Errorf("medians differ by more than %.0f%% in %d rounds of %d: known/unknown %s", bound*100, rounds, n,
+		strings.Join(ratios, ", "))
 }

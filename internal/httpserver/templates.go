@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/session"
@@ -193,6 +194,7 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, 
 	// Every page carries a CSRF token (and some a reset token in their URL):
 	// never stored by a cache.
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

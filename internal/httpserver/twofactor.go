@@ -252,7 +252,7 @@ func (s *Server) notifyTwoFactor(r *http.Request, name string, u *accounts.User)
 	if s.set.Recoverable {
 		d.Link = s.externalURL(r, s.set.ResetURL)
 	}
-	s.afterAnswer(r, name, func(r *http.Request) error {
+	s.runLater(r, name, func(r *http.Request) error {
 		return s.sendEmail(r.Context(), name, u.Email, d)
 	})
 }

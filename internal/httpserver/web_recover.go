@@ -44,7 +44,7 @@ func (s *Server) handleForgot(w http.ResponseWriter, r *http.Request) {
 	}
 	stateOf(r).sess.AddFlash("info", accounts.MsgResetRequest(email))
 	s.render(w, r, http.StatusOK, "forgot_password", &form{})
-	s.afterAnswer(r, emailReset, send)
+	s.afterAnswer(w, r, emailReset, send)
 }
 
 // noAccountHash stands for a password hash where there is none to make a
@@ -219,7 +219,7 @@ func (s *Server) handleSendConfirmation(w http.ResponseWriter, r *http.Request) 
 	}
 	stateOf(r).sess.AddFlash("info", accounts.MsgConfirmationRequest(email))
 	s.render(w, r, http.StatusOK, "send_confirmation", &form{})
-	s.afterAnswer(r, emailConfirmation, send)
+	s.afterAnswer(w, r, emailConfirmation, send)
 }
 
 // resendConfirmation returns the sending of confirmation instructions when
