@@ -212,6 +212,7 @@ func webSettings(cfg *config.Config) httpserver.Settings {
 		AutoLoginAfterConfirm:    cfg.AutoLoginAfterConfirm,
 		ConfirmByPost:            cfg.ConfirmByPost,
 		AutoLoginAfterReset:      cfg.AutoLoginAfterReset,
+		GenericResponses:         cfg.ReturnGenericResponses,
 		SendRegisterEmail:        cfg.SendRegisterEmail,
 		SendPasswordChangeEmail:  cfg.SendPasswordChangeEmail,
 		SendPasswordResetNotice:  cfg.SendPasswordResetNoticeEmail,

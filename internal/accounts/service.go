@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -126,6 +127,10 @@ type NewUser struct {
 	Profile   json.RawMessage // a JSON object with full_name and/or affiliations, or nil
 	// NoPassword allows an empty password (external-login-only users).
 	NoPassword bool
+	// HashWhenTaken hashes the password even when the address has an
+	// account, so that the answer takes as long as a new user's (a sign-up
+	// that conceals taken addresses).
+	HashWhenTaken bool
 }
 
 // CreateUser validates the input like Flask-Security's ConfirmRegisterForm
@@ -136,10 +141,13 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.UserByEmail(ctx, u.Email); err == nil {
-		return nil, s.emailTaken(u.Email)
-	} else if ErrorCode(err) != ENotFound {
+	_, err = s.store.UserByEmail(ctx, u.Email)
+	taken := err == nil
+	if !taken && ErrorCode(err) != ENotFound {
 		return nil, fmt.Errorf("create user: %w", err)
+	}
+	if taken && !in.HashWhenTaken {
+		return nil, s.emailTaken(u.Email)
 	}
 	if in.Password != "" {
 		release, err := s.pool.acquire(ctx)
@@ -153,6 +161,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 		}
 		u.Password = &hash
 	}
+	if taken {
+		return nil, s.emailTaken(u.Email)
+	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if ErrorCode(err) == EConflict {
 			return nil, s.conflictMessage(err, u.Email)
@@ -163,7 +174,21 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 }
 
 func (s *Service) emailTaken(email string) error {
-	return FieldError("email", email+" is already associated with an account.")
+	return takenError{FieldError("email", email+" is already associated with an account.")}
+}
+
+// takenError is CreateUser's EInvalid error for an address that has an
+// account (IsEmailTaken).
+type takenError struct{ err *Error }
+
+func (e takenError) Error() string { return e.err.Error() }
+func (e takenError) Unwrap() error { return e.err }
+
+// IsEmailTaken reports whether err is CreateUser's refusal of an address
+// that has an account.
+func IsEmailTaken(err error) bool {
+	var t takenError
+	return errors.As(err, &t)
 }
 
 func (s *Service) conflictMessage(err error, email string) error {

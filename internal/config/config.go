@@ -105,6 +105,8 @@ type Config struct {
 	Freshness            time.Duration // SECURITY_FRESHNESS (negative: off; 0: always ask)
 	FreshnessGracePeriod time.Duration // SECURITY_FRESHNESS_GRACE_PERIOD
 
+	ReturnGenericResponses bool // SECURITY_RETURN_GENERIC_RESPONSES
+
 	// Two-factor authentication.
 	TwoFactor              bool    // SECURITY_TWO_FACTOR
 	TwoFactorRequired      bool    // SECURITY_TWO_FACTOR_REQUIRED

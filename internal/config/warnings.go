@@ -71,6 +71,10 @@ func (c *Config) checkSettings() {
 	if !c.Dev && c.MailServer == "" && !c.MailSuppressSend {
 		c.warnf("MAIL_SERVER is not set: emails are only logged and written to %s/outbox/", c.DataDir)
 	}
+	if c.ReturnGenericResponses && (!c.Confirmable || c.LoginWithoutConfirmation) {
+		c.warnf("SECURITY_RETURN_GENERIC_RESPONSES is true, but sign-up still reveals taken addresses: " +
+			"it needs SECURITY_CONFIRMABLE true and SECURITY_LOGIN_WITHOUT_CONFIRMATION false")
+	}
 	if c.TwoFactorRequired && !c.TwoFactor {
 		c.warnf("SECURITY_TWO_FACTOR_REQUIRED is true but SECURITY_TWO_FACTOR is false: two-factor authentication stays off")
 	}

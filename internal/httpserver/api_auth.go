@@ -135,6 +135,14 @@ func (s *Server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	if s.concealsSignup() {
+		// Whether the address was new or taken: no user payload, which
+		// would tell.
+		stateOf(r).sess.PopFlashes()
+		email, _, _ := accounts.NormalizeEmail(values["email"])
+		s.writeNoStore(w, r, map[string]string{"message": accounts.MsgConfirmRegistration(email)})
+		return
+	}
 	if tf != "" {
 		s.writeTwoFactorRequired(w, r, tf, nil)
 		return

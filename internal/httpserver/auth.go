@@ -59,12 +59,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 // domain is refused), sends the welcome email and logs the user in unless
 // confirmation is required first; with SECURITY_TWO_FACTOR_REQUIRED the
 // login waits for the user to set up two-factor authentication (its
-// tf_state is returned, see beginLogin).
+// tf_state is returned, see beginLogin). When it conceals taken addresses
+// (concealsSignup), an address with an account gets a notice instead, and
+// the answer is a new user's: no user (nil) and no error.
 func (s *Server) register(w http.ResponseWriter, r *http.Request, email, password, next string) (*accounts.User, string, error) {
 	if err := s.opts.Service.CheckDomain(r.Context(), email); err != nil {
 		return nil, "", err
 	}
-	u, err := s.opts.Service.CreateUser(r.Context(), accounts.NewUser{Email: email, Password: password, Active: true})
+	conceal := s.concealsSignup()
+	u, err := s.opts.Service.CreateUser(r.Context(), accounts.NewUser{Email: email, Password: password, Active: true,
+		HashWhenTaken: conceal})
+	if conceal && accounts.IsEmailTaken(err) {
+		return nil, "", s.signupTaken(r, email)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -81,4 +88,31 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, email, passwor
 	}
 	tf, err := s.beginLogin(w, r, u, next)
 	return u, tf, err
+}
+
+// concealsSignup reports whether sign-up answers alike for a taken address
+// (SECURITY_RETURN_GENERIC_RESPONSES): only possible when a new user must
+// confirm the address before logging in, so that neither gets a session.
+func (s *Server) concealsSignup() bool {
+	return s.set.GenericResponses && s.set.Confirmable && !s.set.LoginWithoutConfirmation
+}
+
+// signupTaken answers a sign-up with an address that has an account as a
+// new user's is answered (the flash of the confirmation email), and mails
+// the address' owner a notice in the welcome email's place, as
+// Flask-Security's generic responses do (welcome_existing).
+func (s *Server) signupTaken(r *http.Request, email string) error {
+	norm, _, err := accounts.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	stateOf(r).sess.AddFlash("success", accounts.MsgConfirmRegistration(norm))
+	d := emailData{Link: s.externalURL(r, s.set.LoginURL)}
+	if s.set.Recoverable {
+		d.Reset = s.externalURL(r, s.set.ResetURL)
+	}
+	if err := s.sendEmail(r.Context(), emailWelcomeExisting, norm, d); err != nil {
+		s.opts.Logger.Error("welcome_existing email not queued", "err", err)
+	}
+	return nil
 }

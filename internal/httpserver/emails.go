@@ -28,17 +28,21 @@ const (
 	emailChangeNotice = "change_notice"
 	emailTwoFactorOn  = "two_factor_enabled_notice"
 	emailTwoFactorOff = "two_factor_disabled_notice"
+	// emailWelcomeExisting goes to an address that signed up again, under
+	// the welcome email's subject (SECURITY_RETURN_GENERIC_RESPONSES).
+	emailWelcomeExisting = "welcome_existing"
 )
 
 // defaultSubjects are Flask-Security's (SECURITY_EMAIL_SUBJECT_*).
 var defaultSubjects = map[string]string{
-	emailWelcome:      "Welcome",
-	emailConfirmation: "Please confirm your email",
-	emailReset:        "Password reset instructions",
-	emailResetNotice:  "Your password has been reset",
-	emailChangeNotice: "Your password has been changed",
-	emailTwoFactorOn:  "Two-factor authentication is on",
-	emailTwoFactorOff: "Two-factor authentication is off",
+	emailWelcome:         "Welcome",
+	emailConfirmation:    "Please confirm your email",
+	emailReset:           "Password reset instructions",
+	emailResetNotice:     "Your password has been reset",
+	emailChangeNotice:    "Your password has been changed",
+	emailTwoFactorOn:     "Two-factor authentication is on",
+	emailTwoFactorOff:    "Two-factor authentication is off",
+	emailWelcomeExisting: "Welcome",
 }
 
 // emails holds each email's text and HTML templates
@@ -75,6 +79,7 @@ type emailData struct {
 	Email  string
 	Link   string // the confirmation or reset link, if any
 	Within string // how long the link works, e.g. "30 minutes"
+	Reset  string // the forgot-password page, for notices
 }
 
 // sendEmail renders an email and queues it.
@@ -91,6 +96,9 @@ func (s *Server) sendEmail(ctx context.Context, name, to string, d emailData) er
 		return fmt.Errorf("render %s.html: %w", name, err)
 	}
 	subject := s.set.Subjects[name]
+	if name == emailWelcomeExisting {
+		subject = s.set.Subjects[emailWelcome]
+	}
 	if subject == "" {
 		subject = defaultSubjects[name]
 	}

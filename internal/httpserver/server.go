@@ -80,18 +80,21 @@ type Settings struct {
 	ProxyHops              int      // trusted X-Forwarded-For hops (WSGI_PROXIES / PROXYFIX_CONFIG x_for)
 	TemplateDir            string   // ACCOUNTS_TEMPLATE_DIR
 	// Email confirmation and password recovery.
-	Confirmable              bool          // SECURITY_CONFIRMABLE
-	Recoverable              bool          // SECURITY_RECOVERABLE
-	LoginWithoutConfirmation bool          // SECURITY_LOGIN_WITHOUT_CONFIRMATION
-	AutoLoginAfterConfirm    bool          // SECURITY_AUTO_LOGIN_AFTER_CONFIRM
-	ConfirmByPost            bool          // ACCOUNTS_CONFIRM_BY_POST: the link shows a button
-	AutoLoginAfterReset      bool          // SECURITY_AUTO_LOGIN_AFTER_RESET
-	SendRegisterEmail        bool          // SECURITY_SEND_REGISTER_EMAIL
-	SendPasswordChangeEmail  bool          // SECURITY_SEND_PASSWORD_CHANGE_EMAIL
-	SendPasswordResetNotice  bool          // SECURITY_SEND_PASSWORD_RESET_NOTICE_EMAIL
-	ConfirmWithin            time.Duration // SECURITY_CONFIRM_EMAIL_WITHIN (30 minutes)
-	ResetWithin              time.Duration // SECURITY_RESET_PASSWORD_WITHIN (30 minutes)
-	ConfirmURL               string        // SECURITY_CONFIRM_URL ("/confirm")
+	Confirmable              bool // SECURITY_CONFIRMABLE
+	Recoverable              bool // SECURITY_RECOVERABLE
+	LoginWithoutConfirmation bool // SECURITY_LOGIN_WITHOUT_CONFIRMATION
+	AutoLoginAfterConfirm    bool // SECURITY_AUTO_LOGIN_AFTER_CONFIRM
+	ConfirmByPost            bool // ACCOUNTS_CONFIRM_BY_POST: the link shows a button
+	AutoLoginAfterReset      bool // SECURITY_AUTO_LOGIN_AFTER_RESET
+	// GenericResponses conceals taken addresses at sign-up when new users
+	// must confirm first (SECURITY_RETURN_GENERIC_RESPONSES).
+	GenericResponses        bool
+	SendRegisterEmail       bool          // SECURITY_SEND_REGISTER_EMAIL
+	SendPasswordChangeEmail bool          // SECURITY_SEND_PASSWORD_CHANGE_EMAIL
+	SendPasswordResetNotice bool          // SECURITY_SEND_PASSWORD_RESET_NOTICE_EMAIL
+	ConfirmWithin           time.Duration // SECURITY_CONFIRM_EMAIL_WITHIN (30 minutes)
+	ResetWithin             time.Duration // SECURITY_RESET_PASSWORD_WITHIN (30 minutes)
+	ConfirmURL              string        // SECURITY_CONFIRM_URL ("/confirm")
 	// Re-authentication before ending one's other sessions: how recently
 	// the password must have been proved (SECURITY_FRESHNESS; 0 asks every
 	// time outside a grace period, a negative value never asks), the grace
