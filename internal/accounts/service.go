@@ -2,8 +2,8 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
