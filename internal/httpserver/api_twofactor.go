@@ -73,69 +73,22 @@ func (s *Server) handleAPITwoFactorSetup(w http.ResponseWriter, r *http.Request)
 	if p == nil && !s.apiRequireFreshWithin(w, r, tfChangeWithin) {
 		return
 	}
-	sess := stateOf(r).sess
+	res, err := s.doSetup(w, r, u, p, action, values["code"])
 	switch {
-	case action == setupAuthenticator:
-		setup, err := s.opts.Service.NewTOTPSetup(u, s.issuer())
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		sess.Set(tfSetupKey, setup.Sealed)
-		s.writeNoStore(w, r, map[string]any{"tf_authr_key": setup.Secret, "tf_authr_uri": setup.URI,
-			"tf_authr_issuer": s.issuer(), "tf_authr_username": u.Email, "tf_state": "validating_setup"})
-	case action == setupConfirm:
-		sealed := sess.Get(tfSetupKey)
-		if sealed == "" {
-			s.apiAbort(w, r, http.StatusBadRequest, accounts.MsgTwoFactorNotSetUp)
-			return
-		}
-		codes, err := s.opts.Service.EnableTOTP(r.Context(), u, sealed, values["code"])
-		if accounts.ErrorCode(err) == accounts.EInvalid {
-			s.apiValidation(w, r, []fieldError{{"code", accounts.ErrorMessage(err)}})
-			return
-		}
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		sess.Delete(tfSetupKey)
-		s.audit(r, accounts.AuditTwoFactorEnabled, u, "")
-		s.notifyTwoFactor(r, emailTwoFactorOn, u)
-		if p != nil {
-			if err := s.finishLogin(w, r, p); err != nil {
-				s.sessionError(w, r, err)
-				return
-			}
-		}
-		s.writeNoStore(w, r, map[string]any{"message": msgTwoFactorEnabled, "recovery_codes": codes,
-			"tf_primary_method": tfMethod})
-	case p != nil:
-		s.apiAbort(w, r, http.StatusBadRequest, msgTwoFactorMethod)
-	case action == setupDisable && s.set.TwoFactorRequired:
-		s.apiAbort(w, r, http.StatusForbidden, msgTwoFactorMandatory)
-	case action == setupDisable:
-		done, err := s.opts.Service.DisableTOTP(r.Context(), u.ID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		sess.Delete(tfSetupKey)
-		if done {
-			s.audit(r, accounts.AuditTwoFactorDisabled, u, "")
-			s.notifyTwoFactor(r, emailTwoFactorOff, u)
-		}
-		s.writeNoStore(w, r, map[string]any{"message": msgTwoFactorDisabled})
-	case action == setupRecoveryCodes:
-		codes, err := s.opts.Service.NewRecoveryCodes(r.Context(), u.ID)
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		s.audit(r, accounts.AuditRecoveryCodesRenewed, u, "")
-		s.writeNoStore(w, r, map[string]any{"recovery_codes": codes})
-	default:
+	case accounts.ErrorMessage(err) == msgTwoFactorMethod:
 		s.apiValidation(w, r, []fieldError{{"setup", msgTwoFactorMethod}})
+	case err != nil:
+		s.apiError(w, r, err)
+	case res.setup != nil:
+		s.writeNoStore(w, r, map[string]any{"tf_authr_key": res.setup.Secret, "tf_authr_uri": res.setup.URI,
+			"tf_authr_issuer": s.issuer(), "tf_authr_username": u.Email, "tf_state": "validating_setup"})
+	case res.disabled:
+		s.writeNoStore(w, r, map[string]any{"message": msgTwoFactorDisabled})
+	case action == setupConfirm:
+		s.writeNoStore(w, r, map[string]any{"message": msgTwoFactorEnabled, "recovery_codes": res.codes,
+			"tf_primary_method": tfMethod})
+	default:
+		s.writeNoStore(w, r, map[string]any{"recovery_codes": res.codes})
 	}
 }
 

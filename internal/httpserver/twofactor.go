@@ -263,3 +263,78 @@ func (s *Server) loginAgain(w http.ResponseWriter, r *http.Request) {
 	stateOf(r).sess.AddFlash("error", msgTwoFactorExpired)
 	s.redirect(w, r, s.set.LoginURL)
 }
+
+// setupResult is what a setup action did, for the page or the API to show.
+type setupResult struct {
+	setup    *accounts.TOTPSetup // a new secret (authenticator)
+	codes    []string            // new recovery codes (confirm, recovery_codes)
+	disabled bool                // turned off
+}
+
+// doSetup carries out a setup action (the form's and the API's "setup"
+// field) for u, who is logged in, or the user of p, a pending login that
+// must set it up (then only authenticator and confirm are open). Refusals
+// are *accounts.Error: EInvalid with msgTwoFactorMethod (an action unknown
+// or not open), MsgTwoFactorNotSetUp (confirm without a setup under way,
+// new recovery codes without an authenticator) or MsgInvalidCode on
+// "code"; EForbidden with msgTwoFactorMandatory (turning it off when
+// required). A confirmed setup finishes p's login.
+func (s *Server) doSetup(w http.ResponseWriter, r *http.Request, u *accounts.User, p *pendingLogin, action, code string) (setupResult, error) {
+	sess := stateOf(r).sess
+	ctx := r.Context()
+	switch {
+	case action == setupAuthenticator:
+		setup, err := s.opts.Service.NewTOTPSetup(u, s.issuer())
+		if err != nil {
+			return setupResult{}, err
+		}
+		sess.Set(tfSetupKey, setup.Sealed)
+		return setupResult{setup: &setup}, nil
+	case action == setupConfirm:
+		sealed := sess.Get(tfSetupKey)
+		if sealed == "" {
+			return setupResult{}, accounts.Errorf(accounts.EInvalid, accounts.MsgTwoFactorNotSetUp)
+		}
+		codes, err := s.opts.Service.EnableTOTP(ctx, u, sealed, code)
+		if accounts.ErrorMessage(err) == accounts.MsgInvalidCode {
+			return setupResult{}, accounts.FieldError("code", accounts.MsgInvalidCode)
+		}
+		if err != nil {
+			return setupResult{}, err
+		}
+		sess.Delete(tfSetupKey)
+		s.audit(r, accounts.AuditTwoFactorEnabled, u, "")
+		s.notifyTwoFactor(r, emailTwoFactorOn, u)
+		if p != nil {
+			if err := s.finishLogin(w, r, p); err != nil {
+				return setupResult{}, err
+			}
+		}
+		return setupResult{codes: codes}, nil
+	case p != nil:
+	case action == setupDisable && s.set.TwoFactorRequired:
+		return setupResult{}, accounts.Errorf(accounts.EForbidden, msgTwoFactorMandatory)
+	case action == setupDisable:
+		done, err := s.opts.Service.DisableTOTP(ctx, u.ID)
+		if err != nil {
+			return setupResult{}, err
+		}
+		sess.Delete(tfSetupKey)
+		if done {
+			s.audit(r, accounts.AuditTwoFactorDisabled, u, "")
+			s.notifyTwoFactor(r, emailTwoFactorOff, u)
+		}
+		return setupResult{disabled: true}, nil
+	case action == setupRecoveryCodes:
+		codes, err := s.opts.Service.NewRecoveryCodes(ctx, u.ID)
+		if accounts.ErrorCode(err) == accounts.ENotFound {
+			return setupResult{}, accounts.Errorf(accounts.EInvalid, accounts.MsgTwoFactorNotSetUp)
+		}
+		if err != nil {
+			return setupResult{}, err
+		}
+		s.audit(r, accounts.AuditRecoveryCodesRenewed, u, "")
+		return setupResult{codes: codes}, nil
+	}
+	return setupResult{}, accounts.Errorf(accounts.EInvalid, msgTwoFactorMethod)
+}

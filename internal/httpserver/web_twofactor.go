@@ -134,107 +134,49 @@ func (s *Server) handleTwoFactorSetup(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	sess := stateOf(r).sess
-	switch {
-	case action == setupAuthenticator:
-		setup, err := s.opts.Service.NewTOTPSetup(u, s.issuer())
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		sess.Set(tfSetupKey, setup.Sealed)
-		if err := showSecret(view, setup); err != nil {
-			s.serverError(w, r, err)
-			return
+	res, err := s.doSetup(w, r, u, p, action, r.PostForm.Get("code"))
+	switch code := accounts.ErrorCode(err); {
+	case code == accounts.EInvalid || code == accounts.EForbidden:
+		if msg := accounts.ErrorFields(err)["code"]; msg != "" {
+			f.Errors["code"] = msg
+			// Show the setup under way again, unless it is not ours
+			// (SECRET_KEY changed): then it starts over.
+			setup, err := s.opts.Service.TOTPSetupOf(u, s.issuer(), stateOf(r).sess.Get(tfSetupKey))
+			if err == nil {
+				err = showSecret(view, setup)
+			}
+			if err != nil {
+				stateOf(r).sess.Delete(tfSetupKey)
+				delete(f.Errors, "code")
+				f.Error = accounts.MsgTwoFactorNotSetUp
+			}
+		} else {
+			f.Error = accounts.ErrorMessage(err)
 		}
 		s.renderSetup(w, r, http.StatusOK, f, view)
-	case action == setupConfirm:
-		s.confirmSetup(w, r, u, p, f, view)
-	case p != nil:
-		f.Error = msgTwoFactorMethod
-		s.renderSetup(w, r, http.StatusOK, f, view)
-	case action == setupDisable && s.set.TwoFactorRequired:
-		f.Error = msgTwoFactorMandatory
-		s.renderSetup(w, r, http.StatusOK, f, view)
-	case action == setupDisable:
-		ok, err := s.opts.Service.DisableTOTP(r.Context(), u.ID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		sess.Delete(tfSetupKey)
-		if ok {
-			s.audit(r, accounts.AuditTwoFactorDisabled, u, "")
-			s.notifyTwoFactor(r, emailTwoFactorOff, u)
-		}
-		sess.AddFlash("success", msgTwoFactorDisabled)
-		s.redirect(w, r, s.set.TwoFactorSetupURL)
-	case action == setupRecoveryCodes:
-		codes, err := s.opts.Service.NewRecoveryCodes(r.Context(), u.ID)
-		if accounts.ErrorCode(err) == accounts.ENotFound {
-			f.Error = accounts.MsgTwoFactorNotSetUp
-			s.renderSetup(w, r, http.StatusOK, f, view)
-			return
-		}
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		s.audit(r, accounts.AuditRecoveryCodesRenewed, u, "")
-		view.Codes = codes
-		s.renderSetup(w, r, http.StatusOK, f, view)
-	default:
-		f.Error = msgTwoFactorMethod
-		s.renderSetup(w, r, http.StatusOK, f, view)
-	}
-}
-
-// confirmSetup stores the secret under way once the app's code matches,
-// shows the recovery codes, and finishes a pending login.
-func (s *Server) confirmSetup(w http.ResponseWriter, r *http.Request, u *accounts.User, p *pendingLogin, f *form, view *twoFactorSetupView) {
-	sess := stateOf(r).sess
-	sealed := sess.Get(tfSetupKey)
-	if sealed == "" {
-		f.Error = accounts.MsgTwoFactorNotSetUp
-		s.renderSetup(w, r, http.StatusOK, f, view)
-		return
-	}
-	codes, err := s.opts.Service.EnableTOTP(r.Context(), u, sealed, r.PostForm.Get("code"))
-	if accounts.ErrorCode(err) == accounts.EInvalid {
-		setup, err2 := s.opts.Service.TOTPSetupOf(u, s.issuer(), sealed)
-		if err2 != nil { // not ours (SECRET_KEY changed): start again
-			sess.Delete(tfSetupKey)
-			f.Error = accounts.ErrorMessage(err2)
-			s.renderSetup(w, r, http.StatusOK, f, view)
-			return
-		}
-		if err := showSecret(view, setup); err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		f.Errors["code"] = accounts.ErrorMessage(err)
-		s.renderSetup(w, r, http.StatusOK, f, view)
-		return
-	}
-	if err != nil {
+	case err != nil:
 		s.serverError(w, r, err)
-		return
-	}
-	sess.Delete(tfSetupKey)
-	s.audit(r, accounts.AuditTwoFactorEnabled, u, "")
-	s.notifyTwoFactor(r, emailTwoFactorOn, u)
-	view.Enabled, view.CodesLeft, view.Codes = true, len(codes), codes
-	view.Since = s.opts.Now().UTC()
-	view.Next = s.set.TwoFactorSetupURL
-	if p != nil {
-		if err := s.finishLogin(w, r, p); err != nil {
-			s.sessionError(w, r, err)
+	case res.setup != nil:
+		if err := showSecret(view, *res.setup); err != nil {
+			s.serverError(w, r, err)
 			return
 		}
-		view.Pending, view.Next = false, firstNonEmpty(p.next, s.set.PostLoginView)
+		s.renderSetup(w, r, http.StatusOK, f, view)
+	case res.disabled:
+		stateOf(r).sess.AddFlash("success", msgTwoFactorDisabled)
+		s.redirect(w, r, s.set.TwoFactorSetupURL)
+	case action == setupConfirm:
+		view.Enabled, view.Since = true, s.opts.Now().UTC()
+		view.CodesLeft, view.Codes, view.Next = len(res.codes), res.codes, s.set.TwoFactorSetupURL
+		if p != nil {
+			view.Pending, view.Next = false, firstNonEmpty(p.next, s.set.PostLoginView)
+		}
+		stateOf(r).sess.AddFlash("success", msgTwoFactorEnabled)
+		s.renderSetup(w, r, http.StatusOK, f, view)
+	default: // new recovery codes
+		view.Codes, view.Next = res.codes, s.set.TwoFactorSetupURL
+		s.renderSetup(w, r, http.StatusOK, f, view)
 	}
-	sess.AddFlash("success", msgTwoFactorEnabled)
-	s.renderSetup(w, r, http.StatusOK, f, view)
 }
 
 // setupView reads the user's status for the setup page.
