@@ -79,6 +79,16 @@ func New(opts Options) *Limiter {
 // (wrapped) for an empty key or a limit that is not positive, or the
 // context's error if ctx is already done; nothing else.
 func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
+	return l.decide(ctx, key, limits, true)
+}
+
+// Peek answers as Allow would, recording nothing (see ratelimit.Limiter).
+func (l *Limiter) Peek(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
+	return l.decide(ctx, key, limits, false)
+}
+
+// decide is Allow, recording the attempt only with record.
+func (l *Limiter) decide(ctx context.Context, key string, limits []ratelimit.Limit, record bool) (ratelimit.Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return ratelimit.Decision{}, err
 	}
@@ -93,26 +103,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limi
 	defer s.mu.Unlock()
 	d := ratelimit.Unlimited()
 	// Read the clock under the lock, so that a window's hits arrive in order.
-	s.allow(&d, key, limits, int64(l.now().Sub(l.start)), true)
-	return d, nil
-}
-
-// Peek answers as Allow would, recording nothing (see ratelimit.Limiter).
-func (l *Limiter) Peek(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
-	if err := ctx.Err(); err != nil {
-		return ratelimit.Decision{}, err
-	}
-	if err := ratelimit.Validate(key, limits); err != nil {
-		return ratelimit.Decision{}, err
-	}
-	if len(limits) == 0 {
-		return ratelimit.Unlimited(), nil
-	}
-	s := &l.shards[maphash.String(l.seed, key)%numShards]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d := ratelimit.Unlimited()
-	s.allow(&d, key, limits, int64(l.now().Sub(l.start)), false)
+	s.allow(&d, key, limits, int64(l.now().Sub(l.start)), record)
 	return d, nil
 }
 

@@ -2,9 +2,11 @@ package redislimit
 
 import (
 	"cmp"
+	"context"
 	"sync/atomic"
 	"time"
 
+	"github.com/invenio-go/accounts/internal/ratelimit"
 	"github.com/invenio-go/accounts/internal/ratelimit/memory"
 )
 
@@ -65,4 +67,16 @@ func (f *fallback) recovered() {
 	if f.downUntil.Load() != 0 && f.downUntil.Swap(0) != 0 && f.onRecover != nil {
 		f.onRecover()
 	}
+}
+
+// memory returns the in-process limiter's Allow (record) or Peek; nil
+// without a fallback.
+func (f *fallback) memory(record bool) func(context.Context, string, []ratelimit.Limit) (ratelimit.Decision, error) {
+	switch {
+	case f == nil:
+		return nil
+	case record:
+		return f.mem.Allow
+	}
+	return f.mem.Peek
 }

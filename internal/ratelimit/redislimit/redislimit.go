@@ -139,6 +139,18 @@ func (l *Limiter) Close() error {
 // (wrapped) for an empty key or a limit that is not positive, the context's
 // error, or Redis' error (wrapped) unless it falls back to memory.
 func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
+	return l.decide(ctx, key, limits, true)
+}
+
+// Peek answers as Allow would, recording nothing (see ratelimit.Limiter):
+// the same script, told not to record. It falls back to memory as Allow
+// does.
+func (l *Limiter) Peek(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
+	return l.decide(ctx, key, limits, false)
+}
+
+// decide is Allow, recording the attempt only with record.
+func (l *Limiter) decide(ctx context.Context, key string, limits []ratelimit.Limit, record bool) (ratelimit.Decision, error) {
 	if err := ratelimit.Validate(key, limits); err != nil {
 		return ratelimit.Decision{}, err
 	}
@@ -148,10 +160,11 @@ func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limi
 	if err := ctx.Err(); err != nil {
 		return ratelimit.Decision{}, err
 	}
+	mem := l.fallback.memory(record)
 	if l.fallback != nil && l.fallback.skip() {
-		return l.fallback.mem.Allow(ctx, key, limits)
+		return mem(ctx, key, limits)
 	}
-	d, err := l.allowRedis(ctx, key, limits, true)
+	d, err := l.allowRedis(ctx, key, limits, record)
 	if l.fallback == nil {
 		return d, err
 	}
@@ -163,31 +176,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, limits []ratelimit.Limi
 		return d, err // the caller gave up; Redis is not to blame
 	}
 	l.fallback.failed(err)
-	return l.fallback.mem.Allow(ctx, key, limits)
-}
-
-// Peek answers as Allow would, recording nothing (see ratelimit.Limiter);
-// the same script, told not to record. It falls back to memory as Allow
-// does.
-func (l *Limiter) Peek(ctx context.Context, key string, limits []ratelimit.Limit) (ratelimit.Decision, error) {
-	if err := ratelimit.Validate(key, limits); err != nil {
-		return ratelimit.Decision{}, err
-	}
-	if len(limits) == 0 {
-		return ratelimit.Unlimited(), nil
-	}
-	if err := ctx.Err(); err != nil {
-		return ratelimit.Decision{}, err
-	}
-	if l.fallback != nil && l.fallback.skip() {
-		return l.fallback.mem.Peek(ctx, key, limits)
-	}
-	d, err := l.allowRedis(ctx, key, limits, false)
-	if l.fallback == nil || err == nil || ctx.Err() != nil {
-		return d, err
-	}
-	l.fallback.failed(err)
-	return l.fallback.mem.Peek(ctx, key, limits)
+	return mem(ctx, key, limits)
 }
 
 // allowRedis runs the script for one attempt, recording it only with
