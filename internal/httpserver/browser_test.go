@@ -212,15 +212,25 @@ func (p *browserPage) open(u string) {
 	}
 }
 
+// element finds the element matching selector, on the page bounded by
+// browserStepTimeout until done is called.
+func (p *browserPage) element(selector string) (el *rod.Element, pg *rod.Page, done func()) {
+	p.t.Helper()
+	pg = p.step()
+	done = func() { pg.CancelTimeout() }
+	el, err := pg.Element(selector)
+	if err != nil {
+		done()
+		p.fatalf("find %s: %v", selector, err)
+	}
+	return el, pg, done
+}
+
 // fill replaces the value of the input matching selector by typing text.
 func (p *browserPage) fill(selector, text string) {
 	p.t.Helper()
-	pg := p.step()
-	defer pg.CancelTimeout()
-	el, err := pg.Element(selector)
-	if err != nil {
-		p.fatalf("find %s: %v", selector, err)
-	}
+	el, _, done := p.element(selector)
+	defer done()
 	if err := el.SelectAllText(); err != nil {
 		p.fatalf("select the text of %s: %v", selector, err)
 	}
@@ -232,12 +242,8 @@ func (p *browserPage) fill(selector, text string) {
 // value returns the current value of the input matching selector.
 func (p *browserPage) value(selector string) string {
 	p.t.Helper()
-	pg := p.step()
-	defer pg.CancelTimeout()
-	el, err := pg.Element(selector)
-	if err != nil {
-		p.fatalf("find %s: %v", selector, err)
-	}
+	el, _, done := p.element(selector)
+	defer done()
 	v, err := el.Property("value")
 	if err != nil {
 		p.fatalf("read the value of %s: %v", selector, err)
@@ -249,12 +255,8 @@ func (p *browserPage) value(selector string) string {
 // waits for the next page's load event.
 func (p *browserPage) submit(selector string) {
 	p.t.Helper()
-	pg := p.step()
-	defer pg.CancelTimeout()
-	el, err := pg.Element(selector)
-	if err != nil {
-		p.fatalf("find %s: %v", selector, err)
-	}
+	el, pg, done := p.element(selector)
+	defer done()
 	wait := pg.WaitNavigation(proto.PageLifecycleEventNameLoad)
 	if err := el.Click(proto.InputMouseButtonLeft, 1); err != nil {
 		p.fatalf("click %s: %v", selector, err)

@@ -161,12 +161,8 @@ func wrongCode(t *testing.T, secret string) string {
 // text returns the text of the element matching selector.
 func (p *browserPage) text(selector string) string {
 	p.t.Helper()
-	pg := p.step()
-	defer pg.CancelTimeout()
-	el, err := pg.Element(selector)
-	if err != nil {
-		p.fatalf("find %s: %v", selector, err)
-	}
+	el, _, done := p.element(selector)
+	defer done()
 	s, err := el.Text()
 	if err != nil {
 		p.fatalf("read the text of %s: %v", selector, err)
@@ -194,12 +190,8 @@ func (p *browserPage) texts(selector string) []string {
 // has none).
 func (p *browserPage) attr(selector, name string) string {
 	p.t.Helper()
-	pg := p.step()
-	defer pg.CancelTimeout()
-	el, err := pg.Element(selector)
-	if err != nil {
-		p.fatalf("find %s: %v", selector, err)
-	}
+	el, _, done := p.element(selector)
+	defer done()
 	v, err := el.Attribute(name)
 	if err != nil {
 		p.fatalf("read %s of %s: %v", name, selector, err)
@@ -214,12 +206,8 @@ func (p *browserPage) attr(selector, name string) string {
 // the size of its bounding box.
 func (p *browserPage) box(selector string) (w, h float64) {
 	p.t.Helper()
-	pg := p.step()
-	defer pg.CancelTimeout()
-	el, err := pg.Element(selector)
-	if err != nil {
-		p.fatalf("find %s: %v", selector, err)
-	}
+	el, _, done := p.element(selector)
+	defer done()
 	if err := el.WaitVisible(); err != nil {
 		p.fatalf("%s is not visible: %v", selector, err)
 	}
