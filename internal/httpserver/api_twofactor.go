@@ -37,12 +37,7 @@ func (s *Server) handleAPITwoFactorStatus(w http.ResponseWriter, r *http.Request
 		s.writeTwoFactorRequired(w, r, p.state, map[string]any{"status": body})
 		return
 	}
-	if err := s.saveSession(w, r); err != nil {
-		s.sessionError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, body)
+	s.writeNoStore(w, r, body)
 }
 
 // handleAPITwoFactorSetup handles "POST /api/tf-setup": {"setup": one of

@@ -23,6 +23,8 @@ type state struct {
 	// header is the answer's, where the client's rate limit is reported
 	// (reportLimit) by checks that have only the request.
 	header http.Header
+	// tfDropped: a pending two-factor login ran out in this request.
+	tfDropped bool
 	// device is deviceOf's answer for an address, kept for the request:
 	// the login limits ask it up to three times.
 	device struct {

@@ -110,18 +110,18 @@ func (s *Server) pending(r *http.Request) (*pendingLogin, error) {
 	since, err2 := strconv.ParseInt(sess.Get(tfSinceKey), 10, 64)
 	age := s.opts.Now().Sub(time.Unix(since, 0))
 	if err1 != nil || err2 != nil || id < 1 || age < -time.Minute || age > tfLoginWithin {
-		clearPending(r)
+		dropPending(r)
 		return nil, nil
 	}
 	u, _, err := s.opts.Service.SessionUser(r.Context(), id)
 	switch {
 	case accounts.ErrorCode(err) == accounts.ENotFound:
-		clearPending(r)
+		dropPending(r)
 		return nil, nil
 	case err != nil:
 		return nil, err
 	case !u.Active || u.IsBlocked():
-		clearPending(r)
+		dropPending(r)
 		return nil, nil
 	}
 	state := sess.Get(tfStateKey)
@@ -129,6 +129,13 @@ func (s *Server) pending(r *http.Request) (*pendingLogin, error) {
 		state = tfReady
 	}
 	return &pendingLogin{user: u, state: state, next: safeNext(sess.Get(tfNextKey))}, nil
+}
+
+// dropPending ends a pending login that ran out or can no longer finish,
+// so that loginAgain says why.
+func dropPending(r *http.Request) {
+	clearPending(r)
+	stateOf(r).tfDropped = true
 }
 
 func clearPending(r *http.Request) {
@@ -257,10 +264,12 @@ func (s *Server) notifyTwoFactor(r *http.Request, name string, u *accounts.User)
 	})
 }
 
-// loginAgain sends a browser whose pending login is gone back to the login
-// page.
+// loginAgain sends a browser without a pending login to the login page,
+// saying why when one just ran out.
 func (s *Server) loginAgain(w http.ResponseWriter, r *http.Request) {
-	stateOf(r).sess.AddFlash("error", msgTwoFactorExpired)
+	if stateOf(r).tfDropped {
+		stateOf(r).sess.AddFlash("error", msgTwoFactorExpired)
+	}
 	s.redirect(w, r, s.set.LoginURL)
 }
 

@@ -182,6 +182,12 @@ func TestTwoFactorPages(t *testing.T) {
 		if r.status != 302 || r.header.Get("Location") != "/login/" || loggedIn(t, f) {
 			t.Errorf("a late code: %d %q", r.status, r.header.Get("Location"))
 		}
+		if page := f.get("/login/"); !strings.Contains(page.body, "Your login took too long") {
+			t.Errorf("no word on the late code")
+		}
+		if r := h.client().get("/tf-validate"); r.header.Get("Location") != "/login/" {
+			t.Errorf("GET /tf-validate without a login: %d %q", r.status, r.header.Get("Location"))
+		}
 
 		// Turning it off (from a fresh session) mails a notice.
 		h.clock.Advance(-6 * time.Minute)
