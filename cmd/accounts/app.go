@@ -118,7 +118,13 @@ func newService(cfg *config.Config, store accounts.Store, log *slog.Logger) (*ac
 		opts.UsernameRegex = cfg.UsernameRegex.String()
 	}
 	if cfg.SecretKey != "" { // serve refuses to start without one
-		if opts.Sealer, err = totp.NewSealer([]byte(cfg.SecretKey)); err != nil {
+		var fallbacks [][]byte
+		for _, k := range cfg.SecretKeyFallbacks {
+			if k != "" {
+				fallbacks = append(fallbacks, []byte(k))
+			}
+		}
+		if opts.Sealer, err = totp.NewSealer([]byte(cfg.SecretKey), fallbacks...); err != nil {
 			return nil, err
 		}
 	}

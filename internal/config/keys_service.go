@@ -55,7 +55,7 @@ func secretKeys() []Key {
 	return group("Secrets",
 		strKey("SECRET_KEY", "", "Signs session cookies and tokens; required outside development mode, at least 32 bytes.", func(c *Config) *string { return &c.SecretKey }).
 			secret(),
-		listKey("SECRET_KEY_FALLBACKS", "", "Previous SECRET_KEYs, still accepted when verifying signatures during a rotation.", func(c *Config) *[]string { return &c.SecretKeyFallbacks }).
+		listKey("SECRET_KEY_FALLBACKS", "", "Previous SECRET_KEYs, still accepted when verifying signatures during a rotation, and still opening the two-factor secrets they sealed.", func(c *Config) *[]string { return &c.SecretKeyFallbacks }).
 			secret(),
 		strKey("SECURITY_PASSWORD_SALT", "", "HMAC key of the password pre-hash; changing it breaks every stored password.", func(c *Config) *string { return &c.PasswordSalt }).
 			secret().derived("`SECRET_KEY`", fromSecretKey),

@@ -35,11 +35,33 @@ var sealEncoding = base64.RawURLEncoding.Strict()
 // A key must seal fewer than 2^32 secrets, far more than enrolments.
 type Sealer struct {
 	aead cipher.AEAD
+	// old opens what earlier keys sealed (SECRET_KEY_FALLBACKS).
+	old []cipher.AEAD
 }
 
-// NewSealer returns a Sealer with the key derived from secretKey. It
-// returns an error for an empty secretKey.
-func NewSealer(secretKey []byte) (*Sealer, error) {
+// NewSealer returns a Sealer with the key derived from secretKey; what
+// keys derived from fallbacks (the earlier values of SECRET_KEY, newest
+// first) sealed, it opens too, so that rotating SECRET_KEY keeps every
+// secret readable while the old value is listed. It returns an error for an
+// empty key.
+func NewSealer(secretKey []byte, fallbacks ...[]byte) (*Sealer, error) {
+	aead, err := newAEAD(secretKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sealer{aead: aead}
+	for _, k := range fallbacks {
+		old, err := newAEAD(k)
+		if err != nil {
+			return nil, err
+		}
+		s.old = append(s.old, old)
+	}
+	return s, nil
+}
+
+// newAEAD derives the sealing key of secretKey.
+func newAEAD(secretKey []byte) (cipher.AEAD, error) {
 	if len(secretKey) == 0 {
 		return nil, errors.New("new sealer: empty secret key")
 	}
@@ -58,7 +80,7 @@ func NewSealer(secretKey []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new sealer: %w", err)
 	}
-	return &Sealer{aead: aead}, nil
+	return aead, nil
 }
 
 // Seal encrypts plain and returns "v1." followed by the unpadded base64url
@@ -72,7 +94,8 @@ func (s *Sealer) Seal(plain string) (string, error) {
 	return sealPrefix + sealEncoding.EncodeToString(sealed), nil
 }
 
-// Open returns the plain text of a string made by Seal with the same key.
+// Open returns the plain text of a string made by Seal with the same key,
+// or with one of the fallbacks.
 // It returns an error, and never panics, for anything else: a wrong prefix,
 // bad base64, a short or over-long input (more than 1024 bytes), another
 // key, altered bytes.
@@ -97,6 +120,12 @@ func (s *Sealer) Open(sealed string) (string, error) {
 		return "", errors.New("open sealed secret: too short")
 	}
 	plain, err := s.aead.Open(nil, nil, raw, nil)
+	for _, old := range s.old {
+		if err == nil {
+			break
+		}
+		plain, err = old.Open(nil, nil, raw, nil)
+	}
 	if err != nil {
 		return "", fmt.Errorf("open sealed secret: %w", err)
 	}

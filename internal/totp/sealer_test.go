@@ -72,6 +72,41 @@ func TestSealerRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSealerFallbacks: after SECRET_KEY is rotated with the old value in
+// SECRET_KEY_FALLBACKS, what the old key sealed still opens, new seals use
+// the new key, and without the fallback the old seals do not open.
+func TestSealerFallbacks(t *testing.T) {
+	old, err := NewSealer([]byte("the old secret key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := old.Seal(rfcSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := NewSealer([]byte("the new secret key"), []byte("an older one"), []byte("the old secret key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := rotated.Open(sealed); err != nil || got != rfcSecret {
+		t.Fatalf("the old key's seal with the fallback: %q, %v", got, err)
+	}
+	fresh, err := rotated.Seal(rfcSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Open(fresh); err == nil {
+		t.Error("a new seal opens with the old key: it was not sealed with the new one")
+	}
+	alone, _ := NewSealer([]byte("the new secret key"))
+	if _, err := alone.Open(sealed); err == nil {
+		t.Error("the old key's seal opens without the fallback")
+	}
+	if _, err := NewSealer([]byte("k"), nil); err == nil {
+		t.Error("an empty fallback was taken")
+	}
+}
+
 func TestSealerOpenKnown(t *testing.T) {
 	s := newTestSealer(t, "CHANGE_ME")
 	tests := []struct{ name, sealed, want string }{
