@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"strconv"
@@ -137,12 +138,38 @@ func (s *Server) checkReported(r *http.Request, key string, limits []ratelimit.L
 // allow asks the limiter; ok is false when nothing was counted: limits off
 // or empty, or a failing limiter, which lets the attempt through (logged).
 func (s *Server) allow(r *http.Request, key string, limits []ratelimit.Limit) (d ratelimit.Decision, ok bool) {
-	if s.opts.Limiter == nil || len(limits) == 0 {
+	if s.opts.Limiter == nil {
 		return d, false
 	}
-	d, err := s.opts.Limiter.Allow(r.Context(), key, limits)
+	return s.ask(r, key, limits, s.opts.Limiter.Allow)
+}
+
+// peek is allow without recording the attempt (Limiter.Peek).
+func (s *Server) peek(r *http.Request, key string, limits []ratelimit.Limit) (d ratelimit.Decision, ok bool) {
+	if s.opts.Limiter == nil {
+		return d, false
+	}
+	return s.ask(r, key, limits, s.opts.Limiter.Peek)
+}
+
+// ask runs one limiter call. A limiter that fails (a frozen Redis: each
+// call waits out its timeout) is not asked again in the same request: a
+// login asks up to three times, and would wait three timeouts.
+func (s *Server) ask(r *http.Request, key string, limits []ratelimit.Limit,
+	call func(context.Context, string, []ratelimit.Limit) (ratelimit.Decision, error)) (d ratelimit.Decision, ok bool) {
+	if len(limits) == 0 {
+		return d, false
+	}
+	st, _ := r.Context().Value(stateKey{}).(*state)
+	if st != nil && st.limiterDown {
+		return d, false
+	}
+	d, err := call(r.Context(), key, limits)
 	if err != nil {
 		s.opts.Logger.Error("rate limiter unavailable; attempt allowed", "err", err)
+		if st != nil {
+			st.limiterDown = true
+		}
 		return d, false
 	}
 	return d, true
@@ -251,12 +278,8 @@ func (s *Server) checkLoginFailures(r *http.Request, email string, known *accoun
 	if !ok {
 		return nil
 	}
-	d, err := s.opts.Limiter.Peek(r.Context(), key, s.set.LoginFailureLimit.Limits)
-	if err != nil {
-		s.opts.Logger.Error("rate limiter unavailable; attempt allowed", "err", err)
-		return nil
-	}
-	if d.Allowed {
+	d, ok := s.peek(r, key, s.set.LoginFailureLimit.Limits)
+	if !ok || d.Allowed {
 		return nil
 	}
 	return &limit{message: s.set.LoginFailureLimit.Message, retryAfter: d.RetryAfter}

@@ -23,6 +23,9 @@ type state struct {
 	// header is the answer's, where the client's rate limit is reported
 	// (reportLimit) by checks that have only the request.
 	header http.Header
+	// limiterDown: a limiter call failed in this request; the others let
+	// the attempt through without asking (see ask).
+	limiterDown bool
 	// tfDropped: a pending two-factor login ran out in this request.
 	tfDropped bool
 	// device is deviceOf's answer for an address, kept for the request:
