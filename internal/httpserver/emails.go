@@ -117,25 +117,37 @@ const laterTimeout = 30 * time.Second
 // an address with an account answer later than one without, even beside
 // the answer, by taking a core while it is written. Wait waits for it.
 func (s *Server) afterAnswer(w http.ResponseWriter, r *http.Request, name string, send func(r *http.Request) error) {
-	// Flushed whether or not there is an email: the answers must leave
-	// alike.
-	http.NewResponseController(w).Flush()
-	if send != nil {
-		s.runLater(r, name, send)
+	if send == nil {
+		// Flushed all the same: the answers must leave alike.
+		http.NewResponseController(w).Flush()
+		return
 	}
+	// Counted before the answer leaves, so that Wait, called once it is
+	// read, waits for the email too.
+	run := s.later(r, name, send)
+	http.NewResponseController(w).Flush()
+	go run()
 }
 
 // runLater runs send beside the answer, on a copy of the request that
 // outlives it, and logs its failure. Wait waits for it.
 func (s *Server) runLater(r *http.Request, name string, send func(r *http.Request) error) {
+	go s.later(r, name, send)()
+}
+
+// later counts a send for Wait and returns it to run, on a copy of the
+// request that outlives it, logging its failure.
+func (s *Server) later(r *http.Request, name string, send func(r *http.Request) error) func() {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), laterTimeout)
 	r = r.Clone(ctx)
-	s.later.Go(func() {
+	s.running.Add(1)
+	return func() {
+		defer s.running.Done()
 		defer cancel()
 		if err := send(r); err != nil {
 			s.opts.Logger.Error("email not queued", "email", name, "err", err)
 		}
-	})
+	}
 }
 
 // externalURL makes an absolute link for an email: from ACCOUNTS_BASE_URL

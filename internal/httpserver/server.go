@@ -163,7 +163,7 @@ type Server struct {
 	emails  *emails
 	confirm *token.AccountTokens
 	reset   *token.AccountTokens
-	later   sync.WaitGroup // work left running by answers (afterAnswer)
+	running sync.WaitGroup // work left running by answers (afterAnswer)
 }
 
 // New returns a server with every route registered. It fails when a
@@ -275,4 +275,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 
 // Wait blocks until the work that answers left running (emails queued
 // after the answer) is done. Serve calls it once it has shut down.
-func (s *Server) Wait() { s.later.Wait() }
+func (s *Server) Wait() { s.running.Wait() }
