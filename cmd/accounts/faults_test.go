@@ -1049,7 +1049,9 @@ func faultSMTPDown(t *testing.T, bin string) {
 			COALESCE(max(last_error), '') FROM accounts_go_mail_queue`).Scan(&total, &tried, &sent, &dead, &lastError); err != nil {
 			t.Fatalf("reading the mail queue: %v", err)
 		}
-		if tried == total || time.Now().After(deadline) {
+		// The last answers' emails are queued just after the answers left:
+		// wait for all of them, not only for those already there.
+		if total >= want && tried == total || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
