@@ -64,6 +64,7 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 		s.sessionError(w, r, err)
 		return
 	}
+	s.countStarted(tf)
 	if tf != "" {
 		s.writeTwoFactorRequired(w, r, tf, nil)
 		return

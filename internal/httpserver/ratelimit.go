@@ -215,11 +215,13 @@ func (s *Server) pageLimited(w http.ResponseWriter, r *http.Request, page string
 	s.render(w, r, http.StatusTooManyRequests, page, f)
 }
 
-// countLogin records a login's outcome in the metrics.
+// countLogin records a login's outcome in the metrics; a right password is
+// counted by countStarted once it is known whether a second factor follows.
 func (s *Server) countLogin(err error) {
 	outcome := telemetry.LoginSuccess
 	switch accounts.ErrorCode(err) {
 	case "":
+		return
 	case accounts.EInvalid, accounts.EUnauthorized:
 		outcome = telemetry.LoginInvalid
 	case accounts.EForbidden:
@@ -233,6 +235,16 @@ func (s *Server) countLogin(err error) {
 		outcome = telemetry.LoginError
 	}
 	s.opts.Metrics.Login(outcome)
+}
+
+// countStarted records a login whose password was right: a session, or a
+// wait for the second factor (tf, beginLogin's state).
+func (s *Server) countStarted(tf string) {
+	if tf != "" {
+		s.opts.Metrics.Login(telemetry.LoginTwoFactor)
+		return
+	}
+	s.opts.Metrics.Login(telemetry.LoginSuccess)
 }
 
 // loginLimited checks the client's and the account's login limits (the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
+	"github.com/invenio-go/accounts/internal/telemetry"
 )
 
 // Two-factor authentication (SECURITY_TWO_FACTOR): Flask-Security's
@@ -188,10 +189,14 @@ func (s *Server) writeTwoFactorRequired(w http.ResponseWriter, r *http.Request, 
 // password reaches it, so it bounds guessing codes without letting strangers
 // lock anyone out.
 func (s *Server) secondFactorLimited(r *http.Request, u *accounts.User) *limit {
-	if l := s.checkClient(r, endpointTwoFactor); l != nil {
-		return l
+	l := s.checkClient(r, endpointTwoFactor)
+	if l == nil {
+		l = s.checkAccount(r, s.set.TwoFactorAccountLimit, u.Email)
 	}
-	return s.checkAccount(r, s.set.TwoFactorAccountLimit, u.Email)
+	if l != nil {
+		s.opts.Metrics.TwoFactor(telemetry.TwoFactorRateLimited)
+	}
+	return l
 }
 
 // checkSecondFactor checks a code of a pending login and records the
@@ -200,13 +205,18 @@ func (s *Server) secondFactorLimited(r *http.Request, u *accounts.User) *limit {
 func (s *Server) checkSecondFactor(r *http.Request, u *accounts.User, code string) error {
 	by, err := s.opts.Service.CheckSecondFactor(r.Context(), u, code)
 	if accounts.ErrorCode(err) == accounts.EInvalid {
+		s.opts.Metrics.TwoFactor(telemetry.TwoFactorFailed)
 		s.audit(r, accounts.AuditTwoFactorFailed, u, "")
 		return err
 	}
 	if err != nil {
 		return err
 	}
+	if by == accounts.ByAuthenticator {
+		s.opts.Metrics.TwoFactor(telemetry.TwoFactorPassed)
+	}
 	if by == accounts.ByRecoveryCode {
+		s.opts.Metrics.TwoFactor(telemetry.TwoFactorRecovery)
 		s.audit(r, accounts.AuditRecoveryCodeUsed, u, "")
 		st, err := s.opts.Service.TwoFactorStatus(r.Context(), u.ID)
 		if err != nil {

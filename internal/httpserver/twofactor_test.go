@@ -3,6 +3,7 @@ package httpserver_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/invenio-go/accounts/internal/httpserver"
 	"github.com/invenio-go/accounts/internal/ratelimit"
 	"github.com/invenio-go/accounts/internal/ratelimit/memory"
+	"github.com/invenio-go/accounts/internal/telemetry"
 	"github.com/invenio-go/accounts/internal/totp"
 )
 
@@ -500,5 +502,38 @@ func TestAdminResetsTwoFactor(t *testing.T) {
 	}
 	if on, _ := h.svc.HasTwoFactor(context.Background(), bob.ID); on {
 		t.Error("the page's reset left bob's authenticator")
+	}
+}
+
+// TestTwoFactorMetrics: a right password before a second factor counts as
+// logins_total{outcome="two_factor"}, not "success", and what follows in
+// accounts_two_factor_total.
+func TestTwoFactorMetrics(t *testing.T) {
+	m := telemetry.New(telemetry.Options{})
+	h := newHarness(t, withTwoFactor(false), func(o *httpserver.Options) { o.Metrics = m })
+	jane := h.createUser("jane@example.org", "correct horse")
+	secret, recovery := enrollUser(t, h, jane)
+	h.createUser("bob@example.org", "correct horse")
+	h.client().loginForm("bob@example.org", "correct horse")
+	c := h.client()
+	c.loginForm("jane@example.org", "correct horse")
+	c.postForm("/tf-validate", url.Values{"code": {"000000"}}, true)
+	c.postForm("/tf-validate", url.Values{"code": {code(t, secret, 1)}}, true)
+	d := h.client()
+	d.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"})
+	d.api("POST", "/api/tf-validate", map[string]string{"code": recovery[0]})
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`accounts_logins_total{outcome="success"} 1`,
+		`accounts_logins_total{outcome="two_factor"} 2`,
+		`accounts_two_factor_total{outcome="failed"} 1`,
+		`accounts_two_factor_total{outcome="passed"} 1`,
+		`accounts_two_factor_total{outcome="recovery_code"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

@@ -79,6 +79,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.sessionError(w, r, err)
 		return
 	}
+	s.countStarted(tf)
 	if tf != "" {
 		s.redirect(w, r, s.tfPage(tf))
 		return

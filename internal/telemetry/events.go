@@ -9,12 +9,22 @@ import (
 // Login outcomes, the values of accounts_logins_total's outcome label.
 const (
 	LoginSuccess     = "success"      // credentials accepted, session started
+	LoginTwoFactor   = "two_factor"   // credentials accepted, the second factor asked next
 	LoginInvalid     = "invalid"      // missing field, unknown user, no password or wrong password
 	LoginDisabled    = "disabled"     // the account is blocked or inactive
 	LoginUnconfirmed = "unconfirmed"  // the email address is not confirmed yet
 	LoginRateLimited = "rate_limited" // refused by the login rate limits
 	LoginBusy        = "busy"         // refused because the hash pool is full
 	LoginError       = "error"        // an internal error (database down, ...)
+)
+
+// Second-factor outcomes, the values of accounts_two_factor_total's
+// outcome label.
+const (
+	TwoFactorPassed      = "passed"        // a code of the authenticator app: logged in
+	TwoFactorRecovery    = "recovery_code" // a recovery code: logged in
+	TwoFactorFailed      = "failed"        // a wrong, reused or malformed code
+	TwoFactorRateLimited = "rate_limited"  // refused by the client's or the account's limit
 )
 
 // Email events, the values of accounts_mail_total's event label.
@@ -43,8 +53,13 @@ func (m *Metrics) newEvents() {
 		Namespace: namespace, Name: "logins_total",
 		Help: "Login attempts, by outcome.",
 	}, []string{"outcome"})
-	m.logins = children(logins, LoginSuccess, LoginInvalid, LoginDisabled, LoginUnconfirmed,
+	m.logins = children(logins, LoginSuccess, LoginTwoFactor, LoginInvalid, LoginDisabled, LoginUnconfirmed,
 		LoginRateLimited, LoginBusy, LoginError, other)
+	twoFactor := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "two_factor_total",
+		Help: "Second factors given after a right password, by outcome.",
+	}, []string{"outcome"})
+	m.twoFactor = children(twoFactor, TwoFactorPassed, TwoFactorRecovery, TwoFactorFailed, TwoFactorRateLimited, other)
 	mail := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "mail_total",
 		Help: "Email queue events, by event.",
@@ -64,7 +79,7 @@ func (m *Metrics) newEvents() {
 		Help:    "Duration of periodic job runs, by job.",
 		Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300},
 	}, []string{"job"})
-	m.reg.MustRegister(logins, mail, m.jobRuns, m.jobRows, m.jobDuration)
+	m.reg.MustRegister(logins, twoFactor, mail, m.jobRuns, m.jobRows, m.jobDuration)
 }
 
 // children returns the counters of vec for each value of its one label.
@@ -85,6 +100,19 @@ func (m *Metrics) Login(outcome string) {
 	c, ok := m.logins[outcome]
 	if !ok {
 		c = m.logins[other]
+	}
+	c.Inc()
+}
+
+// TwoFactor counts a second factor given at login with its outcome, one of
+// the TwoFactor* constants; any other value is counted as "other".
+func (m *Metrics) TwoFactor(outcome string) {
+	if m == nil {
+		return
+	}
+	c, ok := m.twoFactor[outcome]
+	if !ok {
+		c = m.twoFactor[other]
 	}
 	c.Inc()
 }

@@ -55,6 +55,7 @@ type Metrics struct {
 	reqCache sync.Map                 // requestKey -> *requestObservers
 
 	logins      map[string]prometheus.Counter // by outcome, read-only after New
+	twoFactor   map[string]prometheus.Counter // by outcome, read-only after New
 	mail        map[string]prometheus.Counter // by event, read-only after New
 	jobRuns     *prometheus.CounterVec
 	jobRows     *prometheus.CounterVec

@@ -116,6 +116,11 @@ func TestFamilies(t *testing.T) {
 	m.Login(LoginRateLimited)
 	m.Login(LoginRateLimited)
 	m.Login("something new")
+	m.Login(LoginTwoFactor)
+	m.TwoFactor(TwoFactorFailed)
+	m.TwoFactor(TwoFactorFailed)
+	m.TwoFactor(TwoFactorPassed)
+	m.TwoFactor("unheard of")
 	m.JobRun("clean-sessions", 120, 2*time.Second, nil)
 	m.JobRun("clean-sessions", 30, time.Second, errors.New("db down"))
 	m.Mail(MailQueued)
@@ -139,6 +144,12 @@ func TestFamilies(t *testing.T) {
 		{"accounts_logins_total", dto.MetricType_COUNTER, l{"outcome": "rate_limited"}, 2},
 		{"accounts_logins_total", dto.MetricType_COUNTER, l{"outcome": "busy"}, 0},
 		{"accounts_logins_total", dto.MetricType_COUNTER, l{"outcome": "other"}, 1},
+		{"accounts_logins_total", dto.MetricType_COUNTER, l{"outcome": "two_factor"}, 1},
+		{"accounts_two_factor_total", dto.MetricType_COUNTER, l{"outcome": "failed"}, 2},
+		{"accounts_two_factor_total", dto.MetricType_COUNTER, l{"outcome": "passed"}, 1},
+		{"accounts_two_factor_total", dto.MetricType_COUNTER, l{"outcome": "recovery_code"}, 0},
+		{"accounts_two_factor_total", dto.MetricType_COUNTER, l{"outcome": "rate_limited"}, 0},
+		{"accounts_two_factor_total", dto.MetricType_COUNTER, l{"outcome": "other"}, 1},
 		{"accounts_job_runs_total", dto.MetricType_COUNTER, l{"job": "clean-sessions", "result": "ok"}, 1},
 		{"accounts_job_runs_total", dto.MetricType_COUNTER, l{"job": "clean-sessions", "result": "error"}, 1},
 		{"accounts_job_rows_total", dto.MetricType_COUNTER, l{"job": "clean-sessions"}, 150},
