@@ -21,6 +21,7 @@ type LabelCount struct {
 // UserCounts are the totals of the dashboard.
 type UserCounts struct {
 	Users, Active, Blocked, Unconfirmed int
+	TwoFactor                           int // users with an authenticator
 }
 
 // Session breakdowns of the dashboard: the session-activity columns.

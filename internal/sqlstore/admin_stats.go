@@ -82,7 +82,8 @@ func (s *DB) UserCounts(ctx context.Context) (accounts.UserCounts, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT count(*),
 		COALESCE(sum(CASE WHEN active THEN 1 ELSE 0 END), 0),
 		count(blocked_at),
-		COALESCE(sum(CASE WHEN confirmed_at IS NULL THEN 1 ELSE 0 END), 0)
-		FROM accounts_user`).Scan(&c.Users, &c.Active, &c.Blocked, &c.Unconfirmed)
+		COALESCE(sum(CASE WHEN confirmed_at IS NULL THEN 1 ELSE 0 END), 0),
+		(SELECT count(*) FROM accounts_go_user_totp)
+		FROM accounts_user`).Scan(&c.Users, &c.Active, &c.Blocked, &c.Unconfirmed, &c.TwoFactor)
 	return c, translate(err)
 }

@@ -296,6 +296,8 @@ func TestDashboard(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		mustExec(t, db, `INSERT INTO accounts_go_user_totp (user_id, secret, last_step, created) VALUES ($1, 'v1.x', 0, $2)`,
+			jane.ID, clock.t)
 		d, err := svc.Dashboard(ctx, 30)
 		if err != nil {
 			t.Fatal(err)
@@ -314,7 +316,7 @@ func TestDashboard(t *testing.T) {
 		if countries != "[{CH 2} { 1} {FR 1}]" || d.Active != 4 {
 			t.Errorf("sessions by country = %s (active %d)", countries, d.Active)
 		}
-		if d.Counts != (accounts.UserCounts{Users: 3, Active: 2, Blocked: 1, Unconfirmed: 3}) {
+		if d.Counts != (accounts.UserCounts{Users: 3, Active: 2, Blocked: 1, Unconfirmed: 3, TwoFactor: 1}) {
 			t.Errorf("counts = %+v", d.Counts)
 		}
 	})
