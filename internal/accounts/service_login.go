@@ -21,6 +21,10 @@ type LoginAttempt struct {
 	Email    string
 	Password string
 	IP       string // the trusted client address, or ""
+	// DeferTracking leaves the login tracking to the caller (TrackLogin),
+	// which records it when the session starts: after a second factor,
+	// if one follows. The hash upgrade is still done.
+	DeferTracking bool
 }
 
 // Authenticate checks an email and password as Flask-Security's login form
@@ -64,7 +68,7 @@ func (s *Service) Authenticate(ctx context.Context, in LoginAttempt) (*User, err
 	if !u.Active {
 		return nil, Errorf(EForbidden, MsgDisabledAccount)
 	}
-	rec := LoginRecord{User: u, At: s.now(), IP: in.IP, Track: s.opts.Trackable}
+	rec := LoginRecord{User: u, At: s.now(), IP: in.IP, Track: s.opts.Trackable && !in.DeferTracking}
 	if needsUpdate {
 		if rec.NewHash, err = s.hasher.Hash(in.Password); err != nil {
 			return nil, fmt.Errorf("rehash: %w", err)
@@ -81,8 +85,10 @@ func invalidCredentials() error {
 		Fields: map[string]string{"password": MsgInvalidCredentials}}
 }
 
-// TrackLogin records a login that did not go through Authenticate (the
-// automatic login after sign-up), as Flask-Security's login_user does.
+// TrackLogin records a login that Authenticate did not (an automatic login
+// after sign-up, a confirmation or a reset, or a login whose tracking was
+// deferred to the start of its session), as Flask-Security's login_user
+// does.
 func (s *Service) TrackLogin(ctx context.Context, u *User, ip string) error {
 	if !s.opts.Trackable {
 		return nil

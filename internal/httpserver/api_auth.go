@@ -51,7 +51,8 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.opts.Service.Authenticate(r.Context(), accounts.LoginAttempt{
-		Email: values["email"], Password: values["password"], IP: stateOf(r).ip})
+		Email: values["email"], Password: values["password"], IP: stateOf(r).ip,
+		DeferTracking: true}) // tracked when the session starts (login)
 	s.countLogin(err)
 	s.loginFailed(r, values["email"], nil, err)
 	s.auditLogin(r, values["email"], u, err)

@@ -7,11 +7,16 @@ import (
 	"github.com/invenio-go/accounts/internal/accounts"
 )
 
-// login makes the request's session the user's: a new session id (the old
-// one is deleted), a session-activity row under the new derived id, and a
-// new CSRF token, as Invenio's login listener does.
+// login makes the request's session the user's: the login is tracked
+// (SECURITY_TRACKABLE: Flask-Security's login_user does it whichever way
+// the login came), then a new session id (the old one is deleted), a
+// session-activity row under the new derived id, and a new CSRF token, as
+// Invenio's login listener does.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, u *accounts.User) error {
 	st := stateOf(r)
+	if err := s.opts.Service.TrackLogin(r.Context(), u, st.ip); err != nil {
+		return err
+	}
 	st.sess.Login(u.ID)
 	if err := s.saveSession(w, r); err != nil {
 		return err
@@ -82,9 +87,6 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, email, passwor
 	}
 	if !loginNow {
 		return u, "", nil
-	}
-	if err := s.opts.Service.TrackLogin(r.Context(), u, stateOf(r).ip); err != nil {
-		return nil, "", err
 	}
 	tf, err := s.beginLogin(w, r, u, next)
 	return u, tf, err

@@ -537,3 +537,38 @@ func TestTwoFactorMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginTrackedWhenSessionStarts: login tracking (SECURITY_TRACKABLE)
+// records a login when its session starts, as Flask-Security's login_user
+// does: after the second factor, not at the password.
+func TestLoginTrackedWhenSessionStarts(t *testing.T) {
+	h := newHarness(t, withTwoFactor(false))
+	jane := h.createUser("jane@example.org", "correct horse")
+	secret, _ := enrollUser(t, h, jane)
+	count := func() int64 {
+		t.Helper()
+		u, err := h.svc.AdminUser(context.Background(), jane.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Login.LoginCount
+	}
+	c := h.client()
+	c.loginForm("jane@example.org", "correct horse")
+	if n := count(); n != 0 {
+		t.Fatalf("login count after the password alone = %d, want 0", n)
+	}
+	c.postForm("/tf-validate", url.Values{"code": {"000000"}}, true)
+	if n := count(); n != 0 {
+		t.Fatalf("login count after a wrong code = %d, want 0", n)
+	}
+	c.postForm("/tf-validate", url.Values{"code": {code(t, secret, 1)}}, true)
+	if n := count(); n != 1 || !loggedIn(t, c) {
+		t.Fatalf("login count after the code = %d, want 1", n)
+	}
+	h.createUser("bob@example.org", "correct horse")
+	h.client().api("POST", "/api/login", map[string]string{"email": "bob@example.org", "password": "correct horse"})
+	if bob, _ := h.svc.FindUser(context.Background(), "bob@example.org"); bob.Login.LoginCount != 1 {
+		t.Errorf("a login without two-factor counts %d", bob.Login.LoginCount)
+	}
+}

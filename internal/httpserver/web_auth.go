@@ -66,7 +66,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.opts.Service.Authenticate(r.Context(), accounts.LoginAttempt{
-		Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"), IP: stateOf(r).ip})
+		Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"), IP: stateOf(r).ip,
+		DeferTracking: true}) // tracked when the session starts (login)
 	s.countLogin(err)
 	s.loginFailed(r, r.PostForm.Get("email"), nil, err)
 	s.auditLogin(r, r.PostForm.Get("email"), u, err)
