@@ -74,6 +74,9 @@ func (s *Service) Authenticate(ctx context.Context, in LoginAttempt) (*User, err
 			return nil, fmt.Errorf("rehash: %w", err)
 		}
 	}
+	if !rec.Track && rec.NewHash == "" {
+		return u, nil // nothing to write
+	}
 	if err := s.store.RecordLogin(ctx, rec); err != nil {
 		return nil, fmt.Errorf("record login: %w", err)
 	}
