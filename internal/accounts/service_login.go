@@ -28,8 +28,9 @@ type LoginAttempt struct {
 }
 
 // Authenticate checks an email and password as Flask-Security's login form
-// does and records the login (tracking, and an upgraded hash when the stored
-// one is deprecated or has fewer rounds than configured) in one transaction.
+// does and records the login (tracking, unless deferred, and an upgraded
+// hash when the stored one is deprecated or has fewer rounds than
+// configured) in one transaction.
 //
 // Errors: EInvalid for missing fields; EUnauthorized (MsgInvalidCredentials)
 // for an unknown email, no stored password or a wrong password, each after a
