@@ -118,8 +118,16 @@ func TestMiddlewareWriter(t *testing.T) {
 			t.Errorf("ResponseController through the wrapper: %v", err)
 		}
 	}
+	// The client can read the flushed answer before the middleware, once
+	// the handler returns, counts the request: wait for it a moment.
 	want := map[string]string{"route": "GET /stream", "method": "GET", "code": "200"}
-	if v, _ := sample(scrape(t, m), "accounts_http_requests_total", want); v != 1 {
+	var v float64
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if v, _ = sample(scrape(t, m), "accounts_http_requests_total", want); v == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if v != 1 {
 		t.Errorf("requests%s = %v, want 1", labelString(want), v)
 	}
 }
