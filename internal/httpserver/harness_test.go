@@ -44,7 +44,7 @@ type harness struct {
 	mgr   *session.Manager
 	ts    *httptest.Server
 	srv   *httpserver.Server
-	clock *fakeClock
+	clock *testenv.Clock // shared by the server and the session manager
 	mail  *mail.Mailer
 	inbox string // the outbox directory the mailer writes to
 }
@@ -79,25 +79,6 @@ func (h *harness) emails() []mail.Message {
 		out = append(out, m)
 	}
 	return out
-}
-
-// fakeClock is the harness' clock, shared by the server and the session
-// manager; tests move it forward.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 type harnessOption func(*httpserver.Options)
@@ -169,7 +150,7 @@ func newHarnessOn(t *testing.T, driver, dsn string, store session.Store, opts ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: time.Now()}
+	clock := testenv.NewClock(time.Now())
 	mgr, err := session.New(store, session.Options{Secret: []byte(testSecret), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -218,7 +218,7 @@ func (s *Server) pageLimited(w http.ResponseWriter, r *http.Request, page string
 // countLogin records a login's outcome in the metrics; a right password is
 // counted by countStarted once it is known whether a second factor follows.
 func (s *Server) countLogin(err error) {
-	outcome := telemetry.LoginSuccess
+	var outcome string
 	switch accounts.ErrorCode(err) {
 	case "":
 		return

@@ -79,7 +79,7 @@ func TestLoginRateLimitIsAtomic(t *testing.T) {
 }
 
 func TestRateLimitedFormsAndAccounts(t *testing.T) {
-	clock := &fakeClock{t: time.Now()}
+	clock := testenv.NewClock(time.Now())
 	lim := memory.New(memory.Options{Now: clock.Now})
 	h := newHarness(t, withLimits(lim, []ratelimit.Limit{{Count: 3, Period: 15 * time.Minute}}))
 	h.createUser("jane@example.org", "correct horse")

@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -80,7 +81,8 @@ func (s *Server) beginLogin(w http.ResponseWriter, r *http.Request, u *accounts.
 	case !has:
 		state = tfSetupRequired
 	}
-	sess := stateOf(r).sess
+	st := stateOf(r)
+	sess := st.sess
 	if sess.UserID() != 0 {
 		sess.Logout() // a new token too
 	} else {
@@ -93,7 +95,6 @@ func (s *Server) beginLogin(w http.ResponseWriter, r *http.Request, u *accounts.
 	sess.Set(tfStateKey, state)
 	sess.Set(tfNextKey, next)
 	sess.Delete(tfSetupKey)
-	st := stateOf(r)
 	st.user, st.roles, st.userLoaded = nil, nil, true
 	s.renewCSRF(w, r)
 	return state, nil
@@ -169,10 +170,6 @@ func (s *Server) tfPage(state string) string {
 // factor, as Flask-Security does: 200 with tf_required, tf_state and the
 // method ("authenticator"; none while it must be set up).
 func (s *Server) writeTwoFactorRequired(w http.ResponseWriter, r *http.Request, state string, extra map[string]any) {
-	if err := s.saveSession(w, r); err != nil {
-		s.sessionError(w, r, err)
-		return
-	}
 	body := map[string]any{"tf_required": true, "tf_state": state, "tf_primary_method": nil}
 	if state == tfReady {
 		body["tf_primary_method"] = tfMethod
@@ -180,8 +177,7 @@ func (s *Server) writeTwoFactorRequired(w http.ResponseWriter, r *http.Request, 
 	for k, v := range extra {
 		body[k] = v
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, body)
+	s.writeNoStore(w, r, body)
 }
 
 // secondFactorLimited checks the client's limit at the validation endpoint
@@ -235,7 +231,7 @@ type twoFactorSetupView struct {
 	Required  bool // SECURITY_TWO_FACTOR_REQUIRED: no way to turn it off
 	Pending   bool // set up during a login that requires it
 	// A setup under way: the QR code, and the secret to type instead.
-	QR     any // template.HTML
+	QR     template.HTML
 	Secret string
 	// Recovery codes just made: shown once.
 	Codes []string

@@ -14,15 +14,16 @@ import (
 	"github.com/invenio-go/accounts/internal/totp"
 )
 
-// twoFactorService returns a service whose clock the test moves, with
-// recovery codes n.
-func twoFactorService(t *testing.T, db *sqlstore.DB, clock *testenv.Clock) *accounts.Service {
+// twoFactorService returns a service with 3 recovery codes and the clock,
+// which the test moves.
+func twoFactorService(t *testing.T, db *sqlstore.DB) (*accounts.Service, *testenv.Clock) {
 	t.Helper()
+	clock := testenv.NewClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
 	sealer, err := totp.NewSealer([]byte("a secret key for the two-factor tests"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newService(t, db, accounts.Options{Sealer: sealer, RecoveryCodes: 3, Now: clock.Now})
+	return newService(t, db, accounts.Options{Sealer: sealer, RecoveryCodes: 3, Now: clock.Now}), clock
 }
 
 func codeAt(t *testing.T, secret string, at time.Time) string {
@@ -52,8 +53,7 @@ func enroll(t *testing.T, svc *accounts.Service, u *accounts.User, now time.Time
 func TestTwoFactorEnrollment(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		clock := testenv.NewClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
-		svc := twoFactorService(t, db, clock)
+		svc, clock := twoFactorService(t, db)
 		u := mustCreate(t, svc, "tf@example.org")
 
 		if on, err := svc.HasTwoFactor(ctx, u.ID); err != nil || on {
@@ -117,8 +117,7 @@ func TestTwoFactorEnrollment(t *testing.T) {
 func TestSecondFactorCodes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		clock := testenv.NewClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
-		svc := twoFactorService(t, db, clock)
+		svc, clock := twoFactorService(t, db)
 		u := mustCreate(t, svc, "codes@example.org")
 		other := mustCreate(t, svc, "other@example.org")
 		secret, recovery := enroll(t, svc, u, clock.Now())
@@ -186,8 +185,7 @@ func TestSecondFactorCodes(t *testing.T) {
 func TestSecondFactorCodeWorksOnce(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		clock := testenv.NewClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
-		svc := twoFactorService(t, db, clock)
+		svc, clock := twoFactorService(t, db)
 		u := mustCreate(t, svc, "race@example.org")
 		secret, recovery := enroll(t, svc, u, clock.Now())
 		clock.Advance(time.Minute)

@@ -69,14 +69,10 @@ func (f *fallback) recovered() {
 	}
 }
 
-// memory returns the in-process limiter's Allow (record) or Peek; nil
-// without a fallback.
-func (f *fallback) memory(record bool) func(context.Context, string, []ratelimit.Limit) (ratelimit.Decision, error) {
-	switch {
-	case f == nil:
-		return nil
-	case record:
-		return f.mem.Allow
+// decide asks the in-process limiter: Allow, or Peek without record.
+func (f *fallback) decide(ctx context.Context, key string, limits []ratelimit.Limit, record bool) (ratelimit.Decision, error) {
+	if record {
+		return f.mem.Allow(ctx, key, limits)
 	}
-	return f.mem.Peek
+	return f.mem.Peek(ctx, key, limits)
 }

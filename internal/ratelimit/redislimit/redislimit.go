@@ -160,9 +160,8 @@ func (l *Limiter) decide(ctx context.Context, key string, limits []ratelimit.Lim
 	if err := ctx.Err(); err != nil {
 		return ratelimit.Decision{}, err
 	}
-	mem := l.fallback.memory(record)
 	if l.fallback != nil && l.fallback.skip() {
-		return mem(ctx, key, limits)
+		return l.fallback.decide(ctx, key, limits, record)
 	}
 	d, err := l.allowRedis(ctx, key, limits, record)
 	if l.fallback == nil {
@@ -176,7 +175,7 @@ func (l *Limiter) decide(ctx context.Context, key string, limits []ratelimit.Lim
 		return d, err // the caller gave up; Redis is not to blame
 	}
 	l.fallback.failed(err)
-	return mem(ctx, key, limits)
+	return l.fallback.decide(ctx, key, limits, record)
 }
 
 // allowRedis runs the script for one attempt, recording it only with
