@@ -559,14 +559,24 @@ func slowShutdown(t *testing.T, srv *e2eServer, addr, email string) {
 
 	// New connections are refused.
 	var refusedAfter time.Duration
-	for i := 0; i < 100; i++ {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
+	var timeouts int
+	for time.Since(sigAt) < 2*time.Second {
+		c, err := net.DialTimeout("tcp", addr, 3*time.Second)
 		if err != nil {
 			// A dial that raced the listener's close into its backlog is
 			// reset rather than refused: both mean it was not served.
 			if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
 				refusedAfter = max(time.Since(sigAt), time.Nanosecond)
 				break
+			}
+			// On a loaded machine (CI runs the packages in parallel on
+			// two cores) this goroutine can wake after even a local
+			// dial's deadline: neither served nor refused, so dial again.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && timeouts < 3 {
+				timeouts++
+				t.Logf("dialing after SIGTERM timed out (%v); dialing again", err)
+				continue
 			}
 			t.Errorf("dialing after SIGTERM: %v, want connection refused", err)
 			break
@@ -575,7 +585,7 @@ func slowShutdown(t *testing.T, srv *e2eServer, addr, email string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if refusedAfter == 0 {
-		t.Errorf("new connections were still accepted 2 s after SIGTERM")
+		t.Errorf("new connections were not refused within 2 s of SIGTERM")
 	}
 	// The idle connection is closed by the server.
 	idle.SetReadDeadline(time.Now().Add(2 * time.Second))
