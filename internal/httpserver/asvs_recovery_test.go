@@ -199,7 +199,11 @@ func TestForgotPasswordTakesAsLongForAnyAddress(t *testing.T) {
 				h.createUser("known@example.org", "correct horse") // active, unconfirmed
 				c := h.client()
 				c.get(tc.path)
+				knownAsked := 0 // one round or more
 				checkAnswersAlike(t, 0.2, func(email string) answer {
+					if email == "known@example.org" {
+						knownAsked++
+					}
 					req := newFormRequest(h.ts.URL+tc.path, url.Values{"email": {email}, "csrf_token": {c.cookie("csrftoken")}})
 					if tc.json {
 						req, _ = http.NewRequest("POST", h.ts.URL+tc.path, strings.NewReader(`{"email":"`+email+`"}`))
@@ -215,8 +219,8 @@ func TestForgotPasswordTakesAsLongForAnyAddress(t *testing.T) {
 					h.srv.Wait()
 					return answer{d, r.status, strings.ReplaceAll(r.body, email, "EMAIL"), cookieShapes(r.header)}
 				})
-				if n := len(h.emails()); n != 101 {
-					t.Errorf("%d emails, want one per request for the known address", n)
+				if n := len(h.emails()); n != knownAsked {
+					t.Errorf("%d emails, want one per request for the known address (%d)", n, knownAsked)
 				}
 			})
 		}
