@@ -10,8 +10,11 @@ import (
 
 // Audit events: every administrative action and every security event.
 const (
-	AuditLoginSucceeded  = "login.succeeded"
-	AuditLoginFailed     = "login.failed"
+	AuditLoginSucceeded = "login.succeeded"
+	AuditLoginFailed    = "login.failed"
+	// AuditLoginTwoFactor: the password was right and a second factor
+	// was asked; login.succeeded follows when it passes.
+	AuditLoginTwoFactor  = "login.two_factor_required"
 	AuditLogout          = "logout"
 	AuditPasswordChanged = "password.changed"
 	AuditPasswordReset   = "password.reset"
@@ -42,7 +45,7 @@ const (
 
 // AuditEvents lists every event, in the order the admin pages offer them.
 func AuditEvents() []string {
-	return []string{AuditLoginSucceeded, AuditLoginFailed, AuditLogout, AuditPasswordChanged,
+	return []string{AuditLoginSucceeded, AuditLoginFailed, AuditLoginTwoFactor, AuditLogout, AuditPasswordChanged,
 		AuditPasswordReset, AuditResetSent, AuditEmailConfirmed, AuditSessionRevoked, AuditSessionsRevoked,
 		AuditUserBlocked, AuditUserRestored, AuditUserActivated, AuditUserDeactivated, AuditUserVerified,
 		AuditRoleCreated, AuditRoleUpdated, AuditRoleGranted, AuditRoleRevoked, AuditDomainCreated,

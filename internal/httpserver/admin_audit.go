@@ -38,16 +38,13 @@ func (s *Server) audit(r *http.Request, event string, target *accounts.User, obj
 		TargetID: target.ID, TargetEmail: target.Email, Object: object})
 }
 
-// auditLogin records a login attempt: its success, or a failure on the
+// auditLoginFailed records a failed login attempt: a failure on the
 // credentials or the account's state (missing fields and an overloaded
-// service are not attempts). A failure names the account when the typed
-// address is one; anything else typed there is not kept (it may be a
-// password typed into the wrong field).
-func (s *Server) auditLogin(r *http.Request, email string, u *accounts.User, err error) {
-	if err == nil {
-		s.audit(r, accounts.AuditLoginSucceeded, u, "")
-		return
-	}
+// service are not attempts). It names the account when the typed address
+// is one; anything else typed there is not kept (it may be a password
+// typed into the wrong field). A success is recorded when its session
+// starts (beginPasswordLogin).
+func (s *Server) auditLoginFailed(r *http.Request, email string, err error) {
 	if code := accounts.ErrorCode(err); code != accounts.EUnauthorized && code != accounts.EForbidden {
 		return
 	}

@@ -55,12 +55,12 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 		DeferTracking: true}) // tracked when the session starts (login)
 	s.countLogin(err)
 	s.loginFailed(r, values["email"], nil, err)
-	s.auditLogin(r, values["email"], u, err)
 	if err != nil {
+		s.auditLoginFailed(r, values["email"], err)
 		s.apiError(w, r, err)
 		return
 	}
-	tf, err := s.beginLogin(w, r, u, "")
+	tf, err := s.beginPasswordLogin(w, r, u, "")
 	if err != nil {
 		s.sessionError(w, r, err)
 		return

@@ -36,7 +36,8 @@ const (
 	tfSinceKey = "tf_since"
 	tfStateKey = "tf_state"
 	tfNextKey  = "tf_next"
-	tfSetupKey = "tf_setup" // the sealed secret being set up
+	tfSetupKey = "tf_setup"    // the sealed secret being set up
+	tfPassword = "tf_password" // "1": the login began with a password
 
 	tfReady         = "ready"
 	tfSetupRequired = "setup_required"
@@ -61,6 +62,9 @@ type pendingLogin struct {
 	user  *accounts.User
 	state string // tfReady or tfSetupRequired
 	next  string
+	// byPassword: the login began with a password (not an automatic
+	// login), so the audit log records its success.
+	byPassword bool
 }
 
 // beginLogin logs u in, or, when u must give a second factor, starts a
@@ -95,9 +99,27 @@ func (s *Server) beginLogin(w http.ResponseWriter, r *http.Request, u *accounts.
 	sess.Set(tfStateKey, state)
 	sess.Set(tfNextKey, next)
 	sess.Delete(tfSetupKey)
+	sess.Delete(tfPassword) // beginPasswordLogin sets it
 	st.user, st.roles, st.userLoaded = nil, nil, true
 	s.renewCSRF(w, r)
 	return state, nil
+}
+
+// beginPasswordLogin is beginLogin after a right password. The audit log
+// records login.succeeded when the session starts: now, or once the
+// second factor passes (login.two_factor_required until then).
+func (s *Server) beginPasswordLogin(w http.ResponseWriter, r *http.Request, u *accounts.User, next string) (string, error) {
+	tf, err := s.beginLogin(w, r, u, next)
+	switch {
+	case err != nil:
+		return "", err
+	case tf == "":
+		s.audit(r, accounts.AuditLoginSucceeded, u, "")
+	default:
+		stateOf(r).sess.Set(tfPassword, "1")
+		s.audit(r, accounts.AuditLoginTwoFactor, u, "")
+	}
+	return tf, nil
 }
 
 // pending returns the request's login waiting for its second factor, or
@@ -130,7 +152,8 @@ func (s *Server) pending(r *http.Request) (*pendingLogin, error) {
 	if state != tfSetupRequired {
 		state = tfReady
 	}
-	return &pendingLogin{user: u, state: state, next: safeNext(sess.Get(tfNextKey))}, nil
+	return &pendingLogin{user: u, state: state, next: safeNext(sess.Get(tfNextKey)),
+		byPassword: sess.Get(tfPassword) == "1"}, nil
 }
 
 // dropPending ends a pending login that ran out or can no longer finish,
@@ -142,7 +165,7 @@ func dropPending(r *http.Request) {
 
 func clearPending(r *http.Request) {
 	sess := stateOf(r).sess
-	for _, k := range []string{tfUserKey, tfSinceKey, tfStateKey, tfNextKey, tfSetupKey} {
+	for _, k := range []string{tfUserKey, tfSinceKey, tfStateKey, tfNextKey, tfSetupKey, tfPassword} {
 		sess.Delete(k)
 	}
 }
@@ -155,6 +178,9 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, p *pendingL
 		return err
 	}
 	s.setDeviceCookie(w, p.user)
+	if p.byPassword {
+		s.audit(r, accounts.AuditLoginSucceeded, p.user, "")
+	}
 	return nil
 }
 

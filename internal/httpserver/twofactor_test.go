@@ -540,35 +540,61 @@ func TestTwoFactorMetrics(t *testing.T) {
 
 // TestLoginTrackedWhenSessionStarts: login tracking (SECURITY_TRACKABLE)
 // records a login when its session starts, as Flask-Security's login_user
-// does: after the second factor, not at the password.
+// does: after the second factor, not at the password. So does the audit
+// log's login.succeeded; the password step is login.two_factor_required.
 func TestLoginTrackedWhenSessionStarts(t *testing.T) {
 	h := newHarness(t, withTwoFactor(false))
 	jane := h.createUser("jane@example.org", "correct horse")
-	secret, _ := enrollUser(t, h, jane)
-	count := func() int64 {
+	secret, recovery := enrollUser(t, h, jane)
+	check := func(step string, wantCount int64, wantEvents ...string) {
 		t.Helper()
 		u, err := h.svc.AdminUser(context.Background(), jane.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return u.Login.LoginCount
+		if u.Login.LoginCount != wantCount {
+			t.Errorf("login count after %s = %d, want %d", step, u.Login.LoginCount, wantCount)
+		}
+		var logins []string // newest first
+		for _, ev := range auditEvents(t, h, jane) {
+			if strings.HasPrefix(ev, "login.") || ev == accounts.AuditTwoFactorFailed {
+				logins = append(logins, ev)
+			}
+		}
+		if got, want := strings.Join(logins, " "), strings.Join(wantEvents, " "); got != want {
+			t.Errorf("audit after %s: %s, want %s", step, got, want)
+		}
 	}
+	const (
+		ok       = accounts.AuditLoginSucceeded
+		asked    = accounts.AuditLoginTwoFactor
+		wrong    = accounts.AuditTwoFactorFailed
+		password = accounts.AuditLoginFailed
+	)
 	c := h.client()
+	c.loginForm("jane@example.org", "wrong horse")
+	check("a wrong password", 0, password)
 	c.loginForm("jane@example.org", "correct horse")
-	if n := count(); n != 0 {
-		t.Fatalf("login count after the password alone = %d, want 0", n)
-	}
+	check("the password alone", 0, asked, password)
 	c.postForm("/tf-validate", url.Values{"code": {"000000"}}, true)
-	if n := count(); n != 0 {
-		t.Fatalf("login count after a wrong code = %d, want 0", n)
-	}
+	check("a wrong code", 0, wrong, asked, password)
 	c.postForm("/tf-validate", url.Values{"code": {code(t, secret, 1)}}, true)
-	if n := count(); n != 1 || !loggedIn(t, c) {
-		t.Fatalf("login count after the code = %d, want 1", n)
+	if !loggedIn(t, c) {
+		t.Fatal("the right code did not log in")
 	}
-	h.createUser("bob@example.org", "correct horse")
+	check("the code", 1, ok, wrong, asked, password)
+	d := h.client()
+	d.api("POST", "/api/login", map[string]string{"email": "jane@example.org", "password": "correct horse"})
+	check("the password by REST", 1, asked, ok, wrong, asked, password)
+	d.api("POST", "/api/tf-validate", map[string]string{"code": recovery[0]})
+	check("a recovery code by REST", 2, ok, asked, ok, wrong, asked, password)
+
+	bob := h.createUser("bob@example.org", "correct horse")
 	h.client().api("POST", "/api/login", map[string]string{"email": "bob@example.org", "password": "correct horse"})
 	if bob, _ := h.svc.FindUser(context.Background(), "bob@example.org"); bob.Login.LoginCount != 1 {
 		t.Errorf("a login without two-factor counts %d", bob.Login.LoginCount)
+	}
+	if got := strings.Join(auditEvents(t, h, bob), " "); got != ok {
+		t.Errorf("audit of a login without two-factor: %s, want %s", got, ok)
 	}
 }

@@ -70,12 +70,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		DeferTracking: true}) // tracked when the session starts (login)
 	s.countLogin(err)
 	s.loginFailed(r, r.PostForm.Get("email"), nil, err)
-	s.auditLogin(r, r.PostForm.Get("email"), u, err)
 	if err != nil {
+		s.auditLoginFailed(r, r.PostForm.Get("email"), err)
 		s.passwordFormError(w, r, "login_user", f, err)
 		return
 	}
-	tf, err := s.beginLogin(w, r, u, next)
+	tf, err := s.beginPasswordLogin(w, r, u, next)
 	if err != nil {
 		s.sessionError(w, r, err)
 		return
