@@ -41,14 +41,11 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## fuzz: run every fuzz target briefly (FUZZTIME=30s for longer).
+## fuzz: run every fuzz target briefly (FUZZTIME=30s for longer), all of them
+## even after a failure; .ci/fuzz says which found a failing input.
 FUZZTIME ?= 10s
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 20x $$pkg || exit 1; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) bash .ci/fuzz
 
 ## bench: the service benchmarks (bench/README.md): builds accounts, starts it
 ## on loopback next to a ceiling and a Flask-Security peer, and prints
