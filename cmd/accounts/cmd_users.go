@@ -207,7 +207,8 @@ func newUsersListCmd(e *env) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			users, total, err := a.svc.ListUsers(cmd.Context(), accounts.UserQuery{Q: q, Page: page, Size: size, WithRole: true})
+			users, total, err := a.svc.ListUsers(cmd.Context(), accounts.UserQuery{Q: q, Page: page, Size: size,
+				WithRole: true, WithTwoFactor: true})
 			if err != nil {
 				return err
 			}

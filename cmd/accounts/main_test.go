@@ -161,7 +161,7 @@ func checkListJSON(t *testing.T, c *cli, total int) {
 	if list.Total != total || len(list.Hits) != total {
 		t.Fatalf("users list --json: total %d, %d hits; want %d", list.Total, len(list.Hits), total)
 	}
-	for _, key := range []string{"id", "email", "username", "active", "confirmed_at", "verified_at", "blocked_at", "created", "roles", "login"} {
+	for _, key := range []string{"id", "email", "username", "active", "confirmed_at", "verified_at", "blocked_at", "created", "roles", "login", "two_factor_since"} {
 		if _, ok := list.Hits[0][key]; !ok {
 			t.Errorf("user object lacks %q: %v", key, list.Hits[0])
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Pages of the administration: 1-based, 10 rows by default, at most 100.
@@ -42,11 +43,13 @@ const (
 	FilterInactive    = "inactive"
 	FilterBlocked     = "blocked"
 	FilterUnconfirmed = "unconfirmed"
+	FilterTwoFactor   = "two_factor"    // users with an authenticator
+	FilterNoTwoFactor = "no_two_factor" // users without one
 )
 
 // UserFilters and UserSorts list the accepted values ("" is none, and id).
 var (
-	UserFilters = []string{FilterActive, FilterInactive, FilterBlocked, FilterUnconfirmed}
+	UserFilters = []string{FilterActive, FilterInactive, FilterBlocked, FilterUnconfirmed, FilterTwoFactor, FilterNoTwoFactor}
 	UserSorts   = []string{"id", "-id", "email", "-email", "created", "-created", "last_login", "-last_login"}
 )
 
@@ -81,8 +84,8 @@ func (q SessionQuery) Offset() int { return pageOffset(q.Page, q.Size) }
 // AdminStore is what the administration reads and writes beyond Store
 // (sqlstore implements it).
 type AdminStore interface {
-	// AdminUsers returns a page of users with their role names, and the
-	// total.
+	// AdminUsers returns a page of users with their role names and
+	// TwoFactorSince, and the total.
 	AdminUsers(ctx context.Context, q AdminUserQuery) ([]*User, int, error)
 	// SessionActivities returns a page of session rows and the total.
 	SessionActivities(ctx context.Context, q SessionQuery) ([]SessionActivity, int, error)
@@ -95,7 +98,8 @@ type AdminStore interface {
 	// version_id match, bumping version_id. EConflict when the version is
 	// stale or the name taken; ENotFound.
 	UpdateRole(ctx context.Context, r *Role) error
-	// RoleUsers returns a page of the users who have a role, and the total.
+	// RoleUsers returns a page of the users who have a role (with their
+	// role names and TwoFactorSince), and the total.
 	RoleUsers(ctx context.Context, roleID string, page, size int) ([]*User, int, error)
 	DomainAdminStore
 	StatsStore
@@ -109,7 +113,8 @@ func (s *Service) adminStore() (AdminStore, error) {
 	return as, nil
 }
 
-// AdminUsers returns a page of users (with their role names) and the total.
+// AdminUsers returns a page of users (with their role names and
+// TwoFactorSince) and the total.
 // Errors: EInvalid for an unknown filter or sort, a bad page or size.
 func (s *Service) AdminUsers(ctx context.Context, q AdminUserQuery) ([]*User, int, error) {
 	if q.Filter != "" && !slices.Contains(UserFilters, q.Filter) {
@@ -128,7 +133,8 @@ func (s *Service) AdminUsers(ctx context.Context, q AdminUserQuery) ([]*User, in
 	return as.AdminUsers(ctx, q)
 }
 
-// AdminUser returns a user by id with its role names. ENotFound.
+// AdminUser returns a user by id with its role names and TwoFactorSince.
+// ENotFound.
 func (s *Service) AdminUser(ctx context.Context, id int64) (*User, error) {
 	u, err := s.FindUser(ctx, UserRef(itoa(id)))
 	if err != nil {
@@ -144,7 +150,27 @@ func (s *Service) AdminUser(ctx context.Context, id int64) (*User, error) {
 			u.Roles = append(u.Roles, r.Name)
 		}
 	}
+	if u.TwoFactorSince, err = s.twoFactorSince(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	return u, nil
+}
+
+// twoFactorSince returns when the user set up an authenticator, nil when
+// they have none (or the store keeps no enrollments).
+func (s *Service) twoFactorSince(ctx context.Context, userID int64) (*time.Time, error) {
+	ts, ok := s.raw.(TwoFactorStore)
+	if !ok {
+		return nil, nil
+	}
+	t, err := ts.TOTP(ctx, userID)
+	switch ErrorCode(err) {
+	case "":
+		return &t.Created, nil
+	case ENotFound:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("read two-factor enrollment: %w", err)
 }
 
 // AdminAction applies an action (block, restore, activate, deactivate,

@@ -28,6 +28,9 @@ type User struct {
 	Domain      *string         // lower-cased email domain
 	Login       LoginInfo
 	Roles       []string // role names, filled by the calls that say so
+	// TwoFactorSince is when the user set up an authenticator app, nil
+	// when they have none; filled by the calls that say so.
+	TwoFactorSince *time.Time
 }
 
 // LoginInfo is a row of accounts_user_login_information (zero when absent).
@@ -64,13 +67,14 @@ func (r Role) String() string { return r.Name + " - " + r.Description }
 
 // UserQuery selects users for listings.
 type UserQuery struct {
-	Q        string // matches email, username or id
-	Active   *bool
-	Blocked  *bool
-	Page     int // 1-based; 0 means 1
-	Size     int // 0 means 10
-	OrderBy  string
-	WithRole bool // fill User.Roles
+	Q             string // matches email, username or id
+	Active        *bool
+	Blocked       *bool
+	Page          int // 1-based; 0 means 1
+	Size          int // 0 means 10
+	OrderBy       string
+	WithRole      bool // fill User.Roles
+	WithTwoFactor bool // fill User.TwoFactorSince
 }
 
 // Offset returns the row offset of the query's page.

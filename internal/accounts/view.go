@@ -4,7 +4,8 @@ import "time"
 
 // UserView is the user object of the admin API and `accounts users list
 // --json` (README §6: id, email, username, active, confirmed_at,
-// verified_at, blocked_at, created, roles and login).
+// verified_at, blocked_at, created, roles and login), and two_factor_since:
+// when the user set up two-factor authentication, null when they have not.
 type UserView struct {
 	ID          int64      `json:"id"`
 	Email       string     `json:"email"`
@@ -18,6 +19,9 @@ type UserView struct {
 	Domain      *string    `json:"domain"`
 	Roles       []string   `json:"roles"`
 	Login       LoginView  `json:"login"`
+	// TwoFactorSince is User.TwoFactorSince: the calls that build views
+	// for the administration fill it.
+	TwoFactorSince *time.Time `json:"two_factor_since"`
 }
 
 // LoginView is the login information inside a UserView.
@@ -40,5 +44,6 @@ func ViewOf(u *User) UserView {
 		ConfirmedAt: u.ConfirmedAt, VerifiedAt: u.VerifiedAt, BlockedAt: u.BlockedAt,
 		Created: u.Created, Updated: u.Updated, Domain: u.Domain, Roles: roles,
 		Login: LoginView{CurrentLoginAt: l.CurrentLoginAt, CurrentLoginIP: l.CurrentLoginIP,
-			LastLoginAt: l.LastLoginAt, LastLoginIP: l.LastLoginIP, LoginCount: l.LoginCount}}
+			LastLoginAt: l.LastLoginAt, LastLoginIP: l.LastLoginIP, LoginCount: l.LoginCount},
+		TwoFactorSince: u.TwoFactorSince}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/httpserver"
@@ -569,4 +571,113 @@ func TestAdminCannotSetPasswords(t *testing.T) {
 		t.Fatalf("the user's own password: %d %s", r.status, r.body)
 	}
 	lastEmail(t, h, "jane@example.org", "Password reset instructions") // what the admin can do instead
+}
+
+// TestAdminAPIUsersTwoFactor: every user object of the admin API says
+// since when the user has two-factor authentication (null: not set up), and
+// the list filters on it.
+func TestAdminAPIUsersTwoFactor(t *testing.T) {
+	forEachStack(t, func(t *testing.T, newHarness func(*testing.T, ...harnessOption) *harness) {
+		h := newHarness(t, withTwoFactor(false))
+		h.makeAdmin("admin@example.org")
+		jane := h.createUser("jane@example.org", "correct horse")
+		bob := h.createUser("bob@example.org", "correct horse")
+		before := time.Now().Add(-time.Second)
+		enrollUser(t, h, jane)
+		after := time.Now().Add(time.Second)
+		if _, _, err := h.svc.CreateRole(context.Background(), "curator", ""); err != nil {
+			t.Fatal(err)
+		}
+		c := h.apiLogin("admin@example.org", adminPassword)
+
+		// since checks a user object's two_factor_since: an RFC 3339 time of
+		// the enrollment when on is set, null otherwise.
+		since := func(what string, user map[string]any, on bool) {
+			t.Helper()
+			v, ok := user["two_factor_since"]
+			if !ok {
+				t.Errorf("%s: the user object lacks two_factor_since: %v", what, user)
+				return
+			}
+			if !on {
+				if v != nil {
+					t.Errorf("%s: two_factor_since = %v, want null", what, v)
+				}
+				return
+			}
+			s, _ := v.(string)
+			at, err := time.Parse(time.RFC3339, s)
+			if err != nil || at.Before(before) || at.After(after) {
+				t.Errorf("%s: two_factor_since = %v (%v), want the enrollment time", what, v, err)
+			}
+		}
+		list := func(query string) (map[string]map[string]any, float64) {
+			t.Helper()
+			r := c.api("GET", "/api/admin/users"+query, nil)
+			if r.status != 200 {
+				t.Fatalf("GET /api/admin/users%s = %d %s", query, r.status, r.body)
+			}
+			body := r.json(t)
+			byEmail := map[string]map[string]any{}
+			for _, hit := range body["hits"].([]any) {
+				u := hit.(map[string]any)
+				byEmail[u["email"].(string)] = u
+			}
+			total, _ := body["total"].(float64)
+			return byEmail, total
+		}
+
+		users, _ := list("")
+		since("list: jane", users["jane@example.org"], true)
+		since("list: bob", users["bob@example.org"], false)
+		since("list: admin", users["admin@example.org"], false)
+		for _, cs := range []struct {
+			query string
+			want  string // the emails, sorted
+		}{
+			{"?filter=two_factor", "jane@example.org"},
+			{"?filter=no_two_factor", "admin@example.org bob@example.org"},
+			{"?filter=two_factor&q=bob", ""},
+		} {
+			got, total := list(cs.query)
+			var emails []string
+			for e := range got {
+				emails = append(emails, e)
+			}
+			sort.Strings(emails)
+			if strings.Join(emails, " ") != cs.want || int(total) != len(emails) {
+				t.Errorf("GET /api/admin/users%s = %v (total %v), want %q", cs.query, emails, total, cs.want)
+			}
+		}
+
+		userPath := func(u *accounts.User) string { return fmt.Sprintf("/api/admin/users/%d", u.ID) }
+		for _, cs := range []struct {
+			what, method, path string
+			on                 bool
+		}{
+			{"GET jane", "GET", userPath(jane), true},
+			{"GET bob", "GET", userPath(bob), false},
+			{"verify jane", "POST", userPath(jane) + "/actions/verify", true},
+			{"verify bob", "POST", userPath(bob) + "/actions/verify", false},
+			{"give jane a role", "PUT", userPath(jane) + "/roles/curator", true},
+			{"take it", "DELETE", userPath(jane) + "/roles/curator", true},
+		} {
+			r := c.api(cs.method, cs.path, nil)
+			if r.status != 200 {
+				t.Errorf("%s: %s %s = %d %s", cs.what, cs.method, cs.path, r.status, r.body)
+				continue
+			}
+			since(cs.what, r.json(t), cs.on)
+		}
+
+		if r := c.api("DELETE", userPath(jane)+"/two-factor?reason=x", nil); r.status != 200 {
+			t.Fatalf("reset jane's two-factor authentication: %d %s", r.status, r.body)
+		}
+		since("GET jane after the reset", c.api("GET", userPath(jane), nil).json(t), false)
+		users, _ = list("")
+		since("list: jane after the reset", users["jane@example.org"], false)
+		if got, total := list("?filter=two_factor"); len(got) != 0 || total != 0 {
+			t.Errorf("two_factor after the reset: %v (total %v)", got, total)
+		}
+	})
 }

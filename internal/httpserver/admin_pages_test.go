@@ -129,6 +129,71 @@ func TestAdminUsersPage(t *testing.T) {
 	}
 }
 
+// rowOf returns the table row of a page that names email ("" when none).
+func rowOf(body, email string) string {
+	for _, row := range strings.Split(body, "<tr>")[1:] {
+		row, _, _ = strings.Cut(row, "</tr>")
+		if strings.Contains(row, ">"+email+"<") {
+			return row
+		}
+	}
+	return ""
+}
+
+// TestAdminUsersPageTwoFactor: the users' pages mark the users with
+// two-factor authentication, and the list filters on it.
+func TestAdminUsersPageTwoFactor(t *testing.T) {
+	s := newAdminSite(t, withTwoFactor(false))
+	enrollUser(t, s.h, s.jane)
+	if got := s.flash(t, s.form("/admin/roles/curator/members", url.Values{"user": {"jane@example.org"}, "op": {"add"}})); got != "jane@example.org added to curator." {
+		t.Fatalf("add jane to curator: %q", got)
+	}
+	if got := s.flash(t, s.form("/admin/roles/curator/members", url.Values{"user": {"user0@example.org"}, "op": {"add"}})); got != "user0@example.org added to curator." {
+		t.Fatalf("add user0 to curator: %q", got)
+	}
+	const badge = `<span class="state state-2FA">2FA</span>`
+	for _, cs := range []struct {
+		path, email string
+		want        bool
+	}{
+		{"/admin/users/", "jane@example.org", true},
+		{"/admin/users/", "user0@example.org", false},
+		{"/admin/users/", "admin@example.org", false},
+		{"/admin/users/?filter=two_factor", "jane@example.org", true},
+		{"/admin/roles/curator", "jane@example.org", true},
+		{"/admin/roles/curator", "user0@example.org", false},
+	} {
+		row := rowOf(s.boss.get(cs.path).body, cs.email)
+		if row == "" || strings.Contains(row, badge) != cs.want {
+			t.Errorf("%s: the row of %s has the 2FA badge: %v, want %v:\n%s", cs.path, cs.email, strings.Contains(row, badge), cs.want, row)
+		}
+	}
+	for _, cs := range []struct{ q, want, option string }{
+		{"?filter=two_factor", "Users 1–1 of 1.", `<option value="two_factor" selected>with two-factor authentication</option>`},
+		{"?filter=no_two_factor", "Users 1–4 of 4.", `<option value="no_two_factor" selected>without two-factor authentication</option>`},
+	} {
+		r := s.boss.get("/admin/users/" + cs.q)
+		if !strings.Contains(r.body, cs.want) || strings.Contains(r.body, "jane@example.org") != (cs.q == "?filter=two_factor") {
+			t.Errorf("users %s lacks %q, or shows jane wrongly:\n%s", cs.q, cs.want, r.body)
+		}
+		if !strings.Contains(r.body, cs.option) {
+			t.Errorf("users %s: the filter is not offered and selected as %s", cs.q, cs.option)
+		}
+	}
+	if r := s.boss.get(fmt.Sprintf("/admin/users/%d", s.jane.ID)); !strings.Contains(r.body, badge) {
+		t.Errorf("jane's page lacks the 2FA badge")
+	}
+	if r := s.boss.get("/admin/"); !strings.Contains(r.body, `<a href="/admin/users/?filter=two_factor"><strong>1</strong> with two-factor authentication</a>`) {
+		t.Errorf("the dashboard's two-factor count does not lead to the users with it")
+	}
+	if got := s.flash(t, s.form(fmt.Sprintf("/admin/users/%d/two-factor/reset", s.jane.ID), url.Values{"reason": {"lost phone"}})); !strings.Contains(got, "reset") {
+		t.Fatalf("reset jane's two-factor authentication: %q", got)
+	}
+	if row := rowOf(s.boss.get("/admin/users/").body, "jane@example.org"); strings.Contains(row, badge) {
+		t.Errorf("jane's row keeps the 2FA badge after the reset:\n%s", row)
+	}
+}
+
 func TestAdminUserPageActions(t *testing.T) {
 	s := newAdminSite(t)
 	jid := fmt.Sprint(s.jane.ID)

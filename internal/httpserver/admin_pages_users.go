@@ -12,7 +12,7 @@ import (
 // usersPage is the data of admin/users.html.
 type usersPage struct {
 	Q, Filter, Sort string
-	Filters         []string
+	Filters         []filterOption
 	Users           []*accounts.User
 	Pager           pager
 	Headers         map[string]sortHeader
@@ -31,7 +31,7 @@ func (a *admin) handleUsersPage(w http.ResponseWriter, r *http.Request) {
 		a.pageError(w, r, err)
 		return
 	}
-	p := usersPage{Q: v.Get("q"), Filter: v.Get("filter"), Sort: v.Get("sort"), Filters: accounts.UserFilters}
+	p := usersPage{Q: v.Get("q"), Filter: v.Get("filter"), Sort: v.Get("sort"), Filters: userFilterOptions()}
 	users, total, err := a.s.opts.Service.AdminUsers(r.Context(), accounts.AdminUserQuery{Q: p.Q, Filter: p.Filter,
 		Sort: p.Sort, Page: page, Size: size})
 	if err != nil {
@@ -42,6 +42,21 @@ func (a *admin) handleUsersPage(w http.ResponseWriter, r *http.Request) {
 	p.Headers = sortHeaders(r, cmpOr(p.Sort, "id"), [2]string{"id", "Id"}, [2]string{"email", "Email"},
 		[2]string{"created", "Created"}, [2]string{"last_login", "Last login"})
 	a.render(w, r, me, "users", "Users", p)
+}
+
+// filterOption is an entry of the users page's filter menu.
+type filterOption struct{ Value, Label string }
+
+// userFilterOptions labels accounts.UserFilters: by their value, but for
+// the ones that do not read as words.
+func userFilterOptions() []filterOption {
+	labels := map[string]string{accounts.FilterTwoFactor: "with two-factor authentication",
+		accounts.FilterNoTwoFactor: "without two-factor authentication"}
+	out := make([]filterOption, len(accounts.UserFilters))
+	for i, f := range accounts.UserFilters {
+		out[i] = filterOption{f, cmpOr(labels[f], f)}
+	}
+	return out
 }
 
 // actionButton is one action form of the user page.
@@ -216,7 +231,8 @@ func (a *admin) handleSendResetForm(w http.ResponseWriter, r *http.Request) {
 	a.done(w, r, err, msg, "/admin/users/"+r.PathValue("id"))
 }
 
-// userStates returns the state badges of a user.
+// userStates returns the state badges of a user (they name CSS classes
+// state-NAME in admin.css).
 func userStates(u *accounts.User) []string {
 	var out []string
 	switch {
@@ -233,5 +249,12 @@ func userStates(u *accounts.User) []string {
 	if u.VerifiedAt != nil {
 		out = append(out, "verified")
 	}
+	if u.TwoFactorSince != nil {
+		out = append(out, stateTwoFactor)
+	}
 	return out
 }
+
+// stateTwoFactor is the badge of a user with an authenticator (known where
+// the user came from AdminUsers, AdminUser or RoleUsers).
+const stateTwoFactor = "2FA"

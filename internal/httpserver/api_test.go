@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/session/redisstore"
 )
 
@@ -187,5 +189,75 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if _, err := os.Stat("openapi.json"); err != nil {
 		t.Errorf("openapi.json: %v", err)
+	}
+}
+
+// jsonNames returns the JSON names of a struct type's fields, sorted.
+func jsonNames(typ reflect.Type) []string {
+	var out []string
+	for f := range typ.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestOpenAPIAdminUser keeps the admin user object of the OpenAPI document
+// true to accounts.UserView, and the list's filters to accounts.UserFilters.
+func TestOpenAPIAdminUser(t *testing.T) {
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type schema struct {
+		Type       any               `json:"type"`
+		Nullable   bool              `json:"nullable"`
+		Format     string            `json:"format"`
+		Required   []string          `json:"required"`
+		Enum       []string          `json:"enum"`
+		Properties map[string]schema `json:"properties"`
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string `json:"name"`
+				Schema schema `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]schema `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	user := doc.Components.Schemas["AdminUser"]
+	names := func(props map[string]schema) []string {
+		var out []string
+		for k := range props {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got, want := names(user.Properties), jsonNames(reflect.TypeFor[accounts.UserView]()); !reflect.DeepEqual(got, want) {
+		t.Errorf("AdminUser properties %v, accounts.UserView fields %v", got, want)
+	}
+	if got, want := names(user.Properties["login"].Properties), jsonNames(reflect.TypeFor[accounts.LoginView]()); !reflect.DeepEqual(got, want) {
+		t.Errorf("AdminUser login properties %v, accounts.LoginView fields %v", got, want)
+	}
+	tf := user.Properties["two_factor_since"]
+	if tf.Type != "string" || !tf.Nullable || tf.Format != "date-time" || !slices.Contains(user.Required, "two_factor_since") {
+		t.Errorf("AdminUser two_factor_since = %+v (required %v), want a required nullable date-time", tf, user.Required)
+	}
+	var filters []string
+	for _, p := range doc.Paths["/api/admin/users"]["get"].Parameters {
+		if p.Name == "filter" {
+			filters = p.Schema.Enum
+		}
+	}
+	if !reflect.DeepEqual(filters, accounts.UserFilters) {
+		t.Errorf("GET /api/admin/users filter enum %v, accounts.UserFilters %v", filters, accounts.UserFilters)
 	}
 }

@@ -33,8 +33,13 @@ func (s *DB) AdminUsers(ctx context.Context, q accounts.AdminUserQuery) ([]*acco
 		uq.Blocked = &t
 	}
 	where, args := s.userFilter(uq)
-	if q.Filter == accounts.FilterUnconfirmed {
+	switch q.Filter {
+	case accounts.FilterUnconfirmed:
 		where = addCond(where, "u.confirmed_at IS NULL")
+	case accounts.FilterTwoFactor:
+		where = addCond(where, "EXISTS (SELECT 1 FROM accounts_go_user_totp t WHERE t.user_id = u.id)")
+	case accounts.FilterNoTwoFactor:
+		where = addCond(where, "NOT EXISTS (SELECT 1 FROM accounts_go_user_totp t WHERE t.user_id = u.id)")
 	}
 	order, ok := userOrder[q.Sort]
 	if !ok {
@@ -51,7 +56,16 @@ func (s *DB) AdminUsers(ctx context.Context, q accounts.AdminUserQuery) ([]*acco
 	if err != nil {
 		return nil, 0, err
 	}
-	return users, total, s.fillRoles(ctx, users)
+	return users, total, s.fillAdmin(ctx, users)
+}
+
+// fillAdmin sets the Roles and TwoFactorSince of each user: two queries
+// whatever the page's size.
+func (s *DB) fillAdmin(ctx context.Context, users []*accounts.User) error {
+	if err := s.fillRoles(ctx, users); err != nil {
+		return err
+	}
+	return s.fillTwoFactor(ctx, users)
 }
 
 // addCond adds a condition to a WHERE clause that may be empty.
@@ -157,7 +171,7 @@ func (s *DB) RoleUsers(ctx context.Context, roleID string, page, size int) ([]*a
 	if err != nil {
 		return nil, 0, err
 	}
-	return users, total, s.fillRoles(ctx, users)
+	return users, total, s.fillAdmin(ctx, users)
 }
 
 // likeTerm is a case-insensitive LIKE pattern for a part of a value.

@@ -321,3 +321,92 @@ func TestDashboard(t *testing.T) {
 		}
 	})
 }
+
+// twoFactorSinces renders the TwoFactorSince of users as
+// "name:HH:MM" or "name:-" (none), in order.
+func twoFactorSinces(users []*accounts.User) string {
+	var out []string
+	for _, u := range users {
+		since := "-"
+		if u.TwoFactorSince != nil {
+			since = u.TwoFactorSince.UTC().Format("15:04")
+		}
+		out = append(out, strings.TrimSuffix(u.Email, "@example.org")+":"+since)
+	}
+	return strings.Join(out, ",")
+}
+
+// TestAdminUsersTwoFactor: the administration's lists and user say when a
+// user set up two-factor authentication, and filter on it.
+func TestAdminUsersTwoFactor(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		svc, clock := twoFactorService(t, db) // 10:00
+		ann := mustCreate(t, svc, "ann@example.org")
+		ben := mustCreate(t, svc, "ben@example.org")
+		cid := mustCreate(t, svc, "cid@example.org")
+		dee := mustCreate(t, svc, "dee@example.org")
+		enroll(t, svc, ben, clock.Now())
+		clock.Advance(90 * time.Minute)
+		enroll(t, svc, dee, clock.Now())
+		r, _, err := svc.CreateRole(ctx, "curator", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*accounts.User{ann, dee} {
+			if _, _, err := svc.AddRole(ctx, accounts.UserRef(u.Email), "curator"); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		cases := []struct {
+			q     accounts.AdminUserQuery
+			want  string
+			total int
+		}{
+			{accounts.AdminUserQuery{}, "ann:-,ben:10:00,cid:-,dee:11:30", 4},
+			{accounts.AdminUserQuery{Size: 1, Page: 2}, "ben:10:00", 4},
+			{accounts.AdminUserQuery{Filter: accounts.FilterTwoFactor}, "ben:10:00,dee:11:30", 2},
+			{accounts.AdminUserQuery{Filter: accounts.FilterTwoFactor, Sort: "-id", Size: 1}, "dee:11:30", 2},
+			{accounts.AdminUserQuery{Filter: accounts.FilterTwoFactor, Q: "BEN"}, "ben:10:00", 1},
+			{accounts.AdminUserQuery{Filter: accounts.FilterTwoFactor, Q: "ann"}, "", 0},
+			{accounts.AdminUserQuery{Filter: accounts.FilterNoTwoFactor}, "ann:-,cid:-", 2},
+			{accounts.AdminUserQuery{Filter: accounts.FilterNoTwoFactor, Q: fmt.Sprint(cid.ID)}, "cid:-", 1},
+		}
+		for _, c := range cases {
+			got, total, err := svc.AdminUsers(ctx, c.q)
+			if err != nil || twoFactorSinces(got) != c.want || total != c.total {
+				t.Errorf("AdminUsers(%+v) = %q (total %d), %v; want %q (total %d)", c.q, twoFactorSinces(got), total, err, c.want, c.total)
+			}
+		}
+
+		members, total, err := svc.RoleUsers(ctx, r.ID, 1, 10)
+		if err != nil || total != 2 || twoFactorSinces(members) != "ann:-,dee:11:30" {
+			t.Errorf("RoleUsers = %q (%d), %v; want ann without and dee with two-factor", twoFactorSinces(members), total, err)
+		}
+		for _, wt := range []bool{false, true} {
+			users, _, err := svc.ListUsers(ctx, accounts.UserQuery{WithTwoFactor: wt})
+			want := "ann:-,ben:-,cid:-,dee:-"
+			if wt {
+				want = "ann:-,ben:10:00,cid:-,dee:11:30"
+			}
+			if err != nil || twoFactorSinces(users) != want {
+				t.Errorf("ListUsers(WithTwoFactor: %v) = %q, %v; want %q", wt, twoFactorSinces(users), err, want)
+			}
+		}
+
+		u, err := svc.AdminUser(ctx, dee.ID)
+		if err != nil || u.TwoFactorSince == nil || !u.TwoFactorSince.Equal(clock.Now()) {
+			t.Errorf("AdminUser(dee).TwoFactorSince = %v, %v; want %v", u.TwoFactorSince, err, clock.Now())
+		}
+		if _, err := svc.DisableTOTP(ctx, dee.ID); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := svc.AdminUser(ctx, dee.ID); err != nil || u.TwoFactorSince != nil {
+			t.Errorf("AdminUser(dee) after disabling: TwoFactorSince = %v, %v; want nil", u.TwoFactorSince, err)
+		}
+		if u, err := svc.AdminUser(ctx, ann.ID); err != nil || u.TwoFactorSince != nil {
+			t.Errorf("AdminUser(ann).TwoFactorSince = %v, %v; want nil", u.TwoFactorSince, err)
+		}
+	})
+}

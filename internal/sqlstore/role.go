@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 
 	"github.com/invenio-go/accounts/internal/accounts"
 )
@@ -67,20 +69,36 @@ func (s *DB) queryRoles(ctx context.Context, query string, args ...any) ([]accou
 	return roles, translate(rows.Err())
 }
 
+// usersByID indexes a page of users by id, and returns the list of
+// placeholders ("$1, $2, ...") and arguments for "user_id IN (...)": the
+// fill queries read the page's rows only (a page sorted by email may span
+// every id).
+func usersByID(users []*accounts.User) (byID map[int64]*accounts.User, in string, args []any) {
+	byID = make(map[int64]*accounts.User, len(users))
+	var b strings.Builder
+	for _, u := range users {
+		if _, dup := byID[u.ID]; dup {
+			continue
+		}
+		byID[u.ID] = u
+		if len(args) > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, u.ID)
+		b.WriteString("$" + strconv.Itoa(len(args)))
+	}
+	return byID, b.String(), args
+}
+
 // fillRoles sets the Roles of each user with one query.
 func (s *DB) fillRoles(ctx context.Context, users []*accounts.User) error {
 	if len(users) == 0 {
 		return nil
 	}
-	byID := map[int64]*accounts.User{}
-	lo, hi := users[0].ID, users[0].ID
-	for _, u := range users {
-		byID[u.ID] = u
-		lo, hi = min(lo, u.ID), max(hi, u.ID)
-	}
+	byID, in, args := usersByID(users)
 	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ur.user_id, r.name FROM accounts_userrole ur
-		JOIN accounts_role r ON r.id = ur.role_id WHERE ur.user_id BETWEEN $1 AND $2 AND r.name IS NOT NULL
-		ORDER BY ur.user_id, r.name`, lo, hi)
+		JOIN accounts_role r ON r.id = ur.role_id WHERE ur.user_id IN (`+in+`) AND r.name IS NOT NULL
+		ORDER BY ur.user_id, r.name`, args...)
 	if err != nil {
 		return translate(err)
 	}

@@ -103,3 +103,29 @@ func (s *DB) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) {
 		WHERE user_id = $1 AND used_at IS NULL`, userID).Scan(&n)
 	return n, translate(err)
 }
+
+// fillTwoFactor sets the TwoFactorSince of each user with one query.
+func (s *DB) fillTwoFactor(ctx context.Context, users []*accounts.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	byID, in, args := usersByID(users)
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, created FROM accounts_go_user_totp
+		WHERE user_id IN (`+in+`)`, args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var created time.Time
+		if err := rows.Scan(&id, &created); err != nil {
+			return err
+		}
+		if u := byID[id]; u != nil {
+			created = created.UTC()
+			u.TwoFactorSince = &created
+		}
+	}
+	return translate(rows.Err())
+}

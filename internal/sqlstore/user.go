@@ -65,9 +65,16 @@ func (s *DB) ListUsers(ctx context.Context, q accounts.UserQuery) ([]*accounts.U
 		return nil, 0, translate(err)
 	}
 	if q.WithRole {
-		err = s.fillRoles(ctx, users)
+		if err := s.fillRoles(ctx, users); err != nil {
+			return nil, 0, err
+		}
 	}
-	return users, total, err
+	if q.WithTwoFactor {
+		if err := s.fillTwoFactor(ctx, users); err != nil {
+			return nil, 0, err
+		}
+	}
+	return users, total, nil
 }
 
 func (s *DB) userFilter(q accounts.UserQuery) (string, []any) {
