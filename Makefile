@@ -9,7 +9,7 @@ ACCOUNTS_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmod
 ACCOUNTS_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export ACCOUNTS_TEST_POSTGRES_URL ACCOUNTS_TEST_REDIS_URL
 
-.PHONY: run build test vet fuzz bench clean geoip
+.PHONY: run build test race vet fuzz bench clean geoip
 
 GEOIP_VERSION ?= 2.3.2026060120
 GEOIP_DB := data/geoip/dbip-country.mmdb
@@ -35,6 +35,11 @@ build:
 ## test: formatting, vet and every test (integration tests included).
 test: vet
 	$(GO) test -count=1 -timeout 30m ./...
+
+## race: the packages' tests under the race detector (needs cgo and gcc);
+## -short skips the timing tests, which the detector's slowdown would upset.
+race:
+	CGO_ENABLED=1 $(GO) test -race -short -count=1 -timeout 30m ./internal/...
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
