@@ -37,7 +37,7 @@ const testSecret = "httpserver-test-secret-0123456789abcdef0123456789"
 // harness is a server on a real SQLite database and an in-memory session
 // store, listening on loopback.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlstore.DB
 	svc   *accounts.Service
 	store session.Store
@@ -126,7 +126,7 @@ func forEachStack(t *testing.T, f func(t *testing.T, newH func(t *testing.T, opt
 	}
 }
 
-func newHarnessOn(t *testing.T, driver, dsn string, store session.Store, opts ...harnessOption) *harness {
+func newHarnessOn(t testing.TB, driver, dsn string, store session.Store, opts ...harnessOption) *harness {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, driver, dsn)
@@ -307,7 +307,7 @@ var (
 
 // testAgents shares one user-agent parser between the tests (building one
 // compiles every uap-core regex).
-func testAgents(t *testing.T) *clientinfo.UAParser {
+func testAgents(t testing.TB) *clientinfo.UAParser {
 	agentsOnce.Do(func() { agents, agentsErr = clientinfo.NewUAParser() })
 	if agentsErr != nil {
 		t.Fatal(agentsErr)
