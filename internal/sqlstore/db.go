@@ -34,6 +34,10 @@ const (
 type DB struct {
 	db      *sql.DB
 	dialect dialect
+	// A file-backed SQLite database is watched until Close
+	// (watchWritable).
+	stopWatch func()
+	watchDone chan struct{}
 }
 
 var _ accounts.Store = (*DB)(nil)
@@ -77,11 +81,22 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: connect to %s: %w", driver, err)
 	}
-	return &DB{db: db, dialect: d}, nil
+	s := &DB{db: db, dialect: d}
+	if driver == SQLite && !memoryPath(dsn) {
+		wctx, stop := context.WithCancel(context.Background())
+		s.stopWatch, s.watchDone = stop, make(chan struct{})
+		go func() {
+			defer close(s.watchDone)
+			s.watchWritable(wctx, sqliteConns())
+		}()
+	}
+	return s, nil
 }
 
+func memoryPath(path string) bool { return path == ":memory:" || path == "" }
+
 func openSQLite(path string) (*sql.DB, error) {
-	memory := path == ":memory:" || path == ""
+	memory := memoryPath(path)
 	if !memory {
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -117,8 +132,9 @@ func openSQLite(path string) (*sql.DB, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 		// A connection opened while the file could not be written stays
-		// read-only: renew connections so that service resumes by itself.
-		db.SetConnMaxLifetime(time.Second)
+		// read-only: renew connections so that service resumes by itself
+		// (and see watchWritable).
+		db.SetConnMaxLifetime(sqliteConnLifetime)
 	}
 	return db, nil
 }
@@ -151,7 +167,13 @@ func (s *DB) Ready(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	if s.stopWatch != nil {
+		s.stopWatch()
+		<-s.watchDone
+	}
+	return s.db.Close()
+}
 
 // tx runs f in a transaction, committing when it returns nil.
 func (s *DB) tx(ctx context.Context, f func(*sql.Tx) error) error {
