@@ -161,7 +161,7 @@ func (mm *Mailer) RunOnce(ctx context.Context) (Result, error) {
 			errs = append(errs, mm.release(context.WithoutCancel(ctx), jobs[i:], &res))
 			break
 		}
-		errs = append(errs, mm.deliver(context.WithoutCancel(ctx), j, &res))
+		errs = append(errs, mm.deliver(ctx, j, &res))
 	}
 	return res, errors.Join(errs...)
 }
@@ -178,9 +178,10 @@ func (mm *Mailer) release(ctx context.Context, jobs []Job, res *Result) error {
 	return errors.Join(errs...)
 }
 
-// deliver sends one job and records the outcome. ctx carries no
-// cancellation: a started send is finished.
-func (mm *Mailer) deliver(ctx context.Context, j Job, res *Result) error {
+// deliver sends one job and records the outcome. A started send is
+// finished, and recorded, whether or not stop (RunOnce's context) ends.
+func (mm *Mailer) deliver(stop context.Context, j Job, res *Result) error {
+	ctx := context.WithoutCancel(stop)
 	if j.Attempts > mm.o.MaxAttempts {
 		// Claimed again and again without an outcome: its workers died.
 		return mm.fail(ctx, j, Message{}, errors.New("lease expired too often (workers died while sending)"), res)
@@ -194,13 +195,38 @@ func (mm *Mailer) deliver(ctx context.Context, j Job, res *Result) error {
 	if err != nil {
 		return mm.fail(ctx, j, m, err, res)
 	}
-	if err := mm.q.MarkSent(ctx, j.ID, mm.o.Worker, mm.o.Now()); err != nil {
+	if err := mm.markSent(stop, j); err != nil {
 		// Delivered, but another worker may deliver it again.
 		return fmt.Errorf("email %d sent but not recorded: %w", j.ID, err)
 	}
 	res.Sent++
 	mm.log.InfoContext(ctx, "email sent", "mail_id", j.ID, "attempt", j.Attempts, "recipients", len(m.To), "subject", m.Subject)
 	return nil
+}
+
+// markSentFor is how long a delivery's record is tried again while the
+// database refuses it: unrecorded, the message stays "sending" and is sent
+// again when its lease ends (docs/reliability.md, finding 4).
+const markSentFor = 30 * time.Second
+
+// markSent records j's delivery, trying again (after 0.1 s, 0.2 s, ... at
+// most 5 s apart) for markSentFor, until stop ends, or until the lease is
+// lost (another worker has it: nothing to record).
+func (mm *Mailer) markSent(stop context.Context, j Job) error {
+	ctx := context.WithoutCancel(stop)
+	give := time.Now().Add(markSentFor)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := mm.q.MarkSent(ctx, j.ID, mm.o.Worker, mm.o.Now())
+		if err == nil || errors.Is(err, ErrLeaseLost) || time.Now().Add(wait).After(give) {
+			return err
+		}
+		mm.log.WarnContext(ctx, "email sent but not recorded; trying again", "mail_id", j.ID, "in", wait.String(), "err", err)
+		select {
+		case <-stop.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 func (mm *Mailer) fail(ctx context.Context, j Job, m Message, sendErr error, res *Result) error {

@@ -271,3 +271,72 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// refusingQueue is a real queue whose MarkSent first fails as a database
+// that cannot be written does (fault injection), refuse times.
+type refusingQueue struct {
+	mail.Queue
+	mu     sync.Mutex
+	refuse int
+	calls  int
+}
+
+func (q *refusingQueue) MarkSent(ctx context.Context, id int64, worker string, now time.Time) error {
+	q.mu.Lock()
+	q.calls++
+	refused := q.calls <= q.refuse
+	q.mu.Unlock()
+	if refused {
+		return errors.New("attempt to write a readonly database")
+	}
+	return q.Queue.MarkSent(ctx, id, worker, now)
+}
+
+// TestMailerRecordsDeliveryAfterRefusals (docs/reliability.md, finding 4):
+// a delivered message whose record the database refuses for a moment is
+// recorded once it can be, not left "sending" to be sent again when its
+// lease ends; a stopping worker does not wait for the database.
+func TestMailerRecordsDeliveryAfterRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		refuse    int
+		stopAfter time.Duration // 0: never
+		wantSent  int
+		wantErr   bool
+		status    string
+		maxTime   time.Duration
+	}{
+		{"refused twice", 2, 0, 1, false, mail.StatusSent, 5 * time.Second},
+		{"refused while the worker stops", 1000, 500 * time.Millisecond, 0, true, mail.StatusSending, 5 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := sqliteDB(t)
+			o, err := mail.NewOutbox(t.TempDir(), "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := &refusingQueue{Queue: db.MailQueue(), refuse: tc.refuse}
+			m := mail.New(q, o, mail.Options{DefaultFrom: sender, SendTimeout: 5 * time.Second})
+			if err := m.Enqueue(context.Background(), message("user@example.org", "Welcome")); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.stopAfter > 0 {
+				time.AfterFunc(tc.stopAfter, cancel)
+			}
+			start := time.Now()
+			res, err := m.RunOnce(ctx)
+			took := time.Since(start)
+			if res.Sent != tc.wantSent || (err != nil) != tc.wantErr || took > tc.maxTime {
+				t.Errorf("RunOnce = %+v, %v after %s; want %d sent, error %v, within %s", res, err, took, tc.wantSent, tc.wantErr, tc.maxTime)
+			}
+			if r := queueRows(t, db)[0]; r.Status != tc.status {
+				t.Errorf("row %+v, want %s", r, tc.status)
+			}
+		})
+	}
+}
