@@ -82,8 +82,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, email, passwor
 	}
 	loginNow, err := s.afterRegister(r, u)
 	if err != nil {
-		// The account exists: the user can ask for the email again.
-		s.opts.Logger.Error("welcome email not queued", "err", err)
+		// The account exists; afterRegister queues the email again in the
+		// background (and the user can ask for it again).
+		s.opts.Logger.Warn("welcome email not queued; trying again", "err", err)
 	}
 	if !loginNow {
 		return u, "", nil

@@ -10,6 +10,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/invenio-go/accounts/internal/accounts"
 	"github.com/invenio-go/accounts/internal/mail"
 )
 
@@ -148,6 +149,31 @@ func (s *Server) later(r *http.Request, name string, send func(r *http.Request) 
 			s.opts.Logger.Error("email not queued", "email", name, "err", err)
 		}
 	}
+}
+
+// queueAgain queues, in the background, an email its request could not
+// queue because the database refused (EUnavailable): again after 0.2 s,
+// 0.4 s, ... at most 5 s apart, until laterTimeout. Serve's shutdown waits
+// for it (Wait).
+func (s *Server) queueAgain(r *http.Request, name string, send func(*http.Request) error) {
+	run := s.later(r, name, func(r *http.Request) error {
+		var err error
+		for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+			select {
+			case <-r.Context().Done():
+				return fmt.Errorf("gave up after %s: %w", laterTimeout, err)
+			case <-time.After(wait):
+			}
+			if err = send(r); err == nil {
+				s.opts.Logger.Info("email queued after all", "email", name)
+				return nil
+			}
+			if accounts.ErrorCode(err) != accounts.EUnavailable {
+				return err
+			}
+		}
+	})
+	go run()
 }
 
 // externalURL makes an absolute link for an email: from ACCOUNTS_BASE_URL

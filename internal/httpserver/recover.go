@@ -69,13 +69,24 @@ func (s *Server) resetSender(u *accounts.User) (func(*http.Request) error, error
 func (s *Server) afterRegister(r *http.Request, u *accounts.User) (loginNow bool, err error) {
 	if s.set.SendRegisterEmail {
 		if s.set.Confirmable {
-			err = s.sendConfirmation(r, u, emailWelcome)
 			stateOf(r).sess.AddFlash("success", accounts.MsgConfirmRegistration(u.Email))
-		} else {
-			err = s.sendEmail(r.Context(), emailWelcome, u.Email, emailData{})
+		}
+		if err = s.sendWelcome(r, u); err != nil {
+			// The account exists: its email must not be lost to a
+			// moment's fault of the database.
+			s.queueAgain(r, emailWelcome, func(r *http.Request) error { return s.sendWelcome(r, u) })
 		}
 	}
 	return !s.set.Confirmable || s.set.LoginWithoutConfirmation, err
+}
+
+// sendWelcome queues the welcome email of a new user: with the
+// confirmation link when SECURITY_CONFIRMABLE is on.
+func (s *Server) sendWelcome(r *http.Request, u *accounts.User) error {
+	if s.set.Confirmable {
+		return s.sendConfirmation(r, u, emailWelcome)
+	}
+	return s.sendEmail(r.Context(), emailWelcome, u.Email, emailData{})
 }
 
 // tokenUser reads a token and loads its user, checking that the token was

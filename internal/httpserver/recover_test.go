@@ -2,9 +2,11 @@ package httpserver_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,5 +299,58 @@ func TestPagesAreNeverCached(t *testing.T) {
 		if r := h.client().get(path); r.header.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s: Cache-Control %q", path, r.header.Get("Cache-Control"))
 		}
+	}
+}
+
+// refusingMailer refuses its first refuse emails as a database that
+// cannot be written does, then queues on the real mailer.
+type refusingMailer struct {
+	next   httpserver.Mailer
+	mu     sync.Mutex
+	refuse int
+	calls  int
+}
+
+func (m *refusingMailer) Enqueue(ctx context.Context, msg mail.Message) error {
+	m.mu.Lock()
+	m.calls++
+	refused := m.calls <= m.refuse
+	m.mu.Unlock()
+	if refused {
+		return fmt.Errorf("enqueue email: %w", accounts.Errorf(accounts.EUnavailable, "attempt to write a readonly database"))
+	}
+	return m.next.Enqueue(ctx, msg)
+}
+
+// TestWelcomeEmailQueuedAgain (docs/reliability.md, finding 4b): a sign-up
+// whose welcome email the database refuses to queue still answers as
+// usual, and the email (with a confirmation link that works) is queued in
+// the background once the database takes it.
+func TestWelcomeEmailQueuedAgain(t *testing.T) {
+	var rm *refusingMailer
+	h := newHarness(t, func(o *httpserver.Options) {
+		rm = &refusingMailer{next: o.Mailer, refuse: 2}
+		o.Mailer = rm
+	})
+	c := h.client()
+	c.get("/signup/")
+	if r := c.postForm("/signup/", url.Values{"email": {"new@example.org"}, "password": {"correct horse"}}, true); r.status != 302 {
+		t.Fatalf("signup: %d %s", r.status, r.body)
+	}
+	m := lastEmail(t, h, "new@example.org", "Welcome")
+	rm.mu.Lock()
+	if rm.calls != 3 { // lastEmail waited for the server's background work
+		t.Errorf("%d attempts to queue the email, want 3 (two refused)", rm.calls)
+	}
+	rm.mu.Unlock()
+	link := linkIn(t, m)
+	if !strings.HasPrefix(link, "/confirm/") {
+		t.Fatalf("welcome link %s", link)
+	}
+	if r := h.client().confirm(link); r.status != 302 {
+		t.Errorf("the link of the email queued again: %d", r.status)
+	}
+	if u, err := h.svc.FindUser(context.Background(), "new@example.org"); err != nil || u.ConfirmedAt == nil {
+		t.Errorf("not confirmed by the link: %v", err)
 	}
 }
