@@ -137,7 +137,8 @@ func proxyRedis(t *testing.T) (*proxy, string) {
 }
 
 // TestFallbackAndRecovery cuts Redis off and restores it: decisions come
-// from memory meanwhile, and from Redis again after the probe interval.
+// from memory meanwhile, and from Redis again after the probe interval
+// (and the client's circuit breaker).
 func TestFallbackAndRecovery(t *testing.T) {
 	p, proxied := proxyRedis(t)
 	var fellBack, recovered atomic.Int32
@@ -174,8 +175,17 @@ func TestFallbackAndRecovery(t *testing.T) {
 	}
 
 	p.down.Store(false)
-	time.Sleep(150 * time.Millisecond)
-	want(true, 0) // Redis again, with its two hits
+	// Redis again once the fallback's probe interval and the client's
+	// circuit breaker (redisstore: a second) let a call through.
+	var d ratelimit.Decision
+	var err error
+	for deadline := time.Now().Add(3 * time.Second); recovered.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		d, err = l.Allow(context.Background(), "k", []ratelimit.Limit{lim})
+	}
+	if err != nil || !d.Allowed || d.Remaining != 0 {
+		t.Fatalf("first decision from Redis again = %+v, %v; want allowed with 0 remaining (its two hits)", d, err)
+	}
 	want(false, 0)
 	if fellBack.Load() != 1 || recovered.Load() != 1 {
 		t.Errorf("OnFallback called %d times, OnRecover %d; want once each", fellBack.Load(), recovered.Load())

@@ -43,21 +43,27 @@ const (
 // pool_size=20, ...). Unless the URL sets them: dial timeout 2 s and one
 // dial attempt, read and write timeouts 1 s, one retry, and context
 // deadlines respected, so that a dead Redis fails a command within about
-// 4 s at worst (an unreachable host), at once when the port is closed. Errors
-// never repeat the URL (it may hold a password).
+// 4 s at worst (an unreachable host), at once when the port is closed. The
+// clients of one URL share a circuit breaker (breaker.go): after a command
+// found the server silent, commands fail at once (ErrBreakerOpen) until one
+// let through a second later gets an answer. Errors never repeat the URL
+// (it may hold a password).
 func NewClient(rawURL string) (redis.UniversalClient, error) {
 	o, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
+	var c redis.UniversalClient
 	switch {
 	case o.failover != nil:
-		return redis.NewFailoverClient(o.failover), nil
+		c = redis.NewFailoverClient(o.failover)
 	case o.cluster != nil:
-		return redis.NewClusterClient(o.cluster), nil
+		c = redis.NewClusterClient(o.cluster)
 	default:
-		return redis.NewClient(o.simple), nil
+		c = redis.NewClient(o.simple)
 	}
+	c.AddHook(breakerHook{breakerFor(rawURL)})
+	return c, nil
 }
 
 // clientOptions holds the options of exactly one kind of client.
