@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -90,6 +91,11 @@ func (c *RedisCluster) Addrs() []string { return append([]string(nil), c.addrs..
 
 // URL returns the cluster's redis+cluster:// URL, every node a seed.
 func (c *RedisCluster) URL() string { return "redis+cluster://" + strings.Join(c.addrs, ",") }
+
+// Signal sends sig to node i (SIGSTOP freezes it, SIGCONT thaws it).
+func (c *RedisCluster) Signal(i int, sig os.Signal) error {
+	return c.nodes[i].Process.Signal(sig)
+}
 
 // Kill stops every node with SIGKILL.
 func (c *RedisCluster) Kill() {

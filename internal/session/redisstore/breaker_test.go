@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -125,4 +126,81 @@ func TestBreaker(t *testing.T) {
 		}
 	}
 	t.Logf("first command passed %s after the thaw", recovered.Round(time.Millisecond))
+}
+
+// TestBreakerPerClusterNode: in a Redis Cluster each node has its own
+// breaker: a frozen node's keys fail at once after its first timeout,
+// while the other nodes' keys go on being served.
+func TestBreakerPerClusterNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a redis cluster")
+	}
+	cluster := testenv.StartRedisCluster(t, 3)
+	c, err := NewClient(cluster.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cc := c.(*redis.ClusterClient)
+	ctx := context.Background()
+	frozenAddr := cluster.Addrs()[0]
+	// A key on the node to freeze, and one elsewhere.
+	var onFrozen, elsewhere string
+	for i := 0; onFrozen == "" || elsewhere == ""; i++ {
+		key := fmt.Sprintf("k%d", i)
+		node, err := cc.MasterForKey(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if node.Options().Addr == frozenAddr {
+			onFrozen = cmp.Or(onFrozen, key)
+		} else {
+			elsewhere = cmp.Or(elsewhere, key)
+		}
+	}
+	for _, k := range []string{onFrozen, elsewhere} {
+		if err := c.Set(ctx, k, "v", time.Hour).Err(); err != nil {
+			t.Fatalf("SET %s: %v", k, err)
+		}
+	}
+	timedGet := func(key string) (time.Duration, error) {
+		start := time.Now()
+		err := c.Get(ctx, key).Err()
+		return time.Since(start), err
+	}
+
+	if err := cluster.Signal(0, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	frozen := true
+	defer func() {
+		if frozen {
+			cluster.Signal(0, syscall.SIGCONT)
+		}
+	}()
+	if d, err := timedGet(onFrozen); err == nil {
+		t.Fatalf("GET on the frozen node answered after %s", d)
+	}
+	if d, err := timedGet(onFrozen); !errors.Is(err, ErrBreakerOpen) || d > 100*time.Millisecond {
+		t.Errorf("GET on the frozen node again = %v after %s, want ErrBreakerOpen at once", err, d)
+	}
+	for range 5 {
+		if d, err := timedGet(elsewhere); err != nil || d > 500*time.Millisecond {
+			t.Errorf("GET on another node = %v after %s, want an answer", err, d)
+		}
+	}
+
+	cluster.Signal(0, syscall.SIGCONT)
+	frozen = false
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := timedGet(onFrozen)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the thawed node's key still fails 5 s later: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

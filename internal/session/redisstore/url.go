@@ -44,10 +44,10 @@ const (
 // dial attempt, read and write timeouts 1 s, one retry, and context
 // deadlines respected, so that a dead Redis fails a command within about
 // 4 s at worst (an unreachable host), at once when the port is closed. The
-// clients of one URL share a circuit breaker (breaker.go): after a command
-// found the server silent, commands fail at once (ErrBreakerOpen) until one
-// let through a second later gets an answer. Errors never repeat the URL
-// (it may hold a password).
+// clients of one URL share a circuit breaker (breaker.go; one per node of a
+// cluster): after a command found the server silent, commands fail at once
+// (ErrBreakerOpen) until one let through a second later gets an answer.
+// Errors never repeat the URL (it may hold a password).
 func NewClient(rawURL string) (redis.UniversalClient, error) {
 	o, err := parseURL(rawURL)
 	if err != nil {
@@ -58,7 +58,14 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 	case o.failover != nil:
 		c = redis.NewFailoverClient(o.failover)
 	case o.cluster != nil:
-		c = redis.NewClusterClient(o.cluster)
+		// A breaker per node: one silent node must not stop the commands
+		// that go to the others.
+		o.cluster.NewClient = func(opt *redis.Options) *redis.Client {
+			n := redis.NewClient(opt)
+			n.AddHook(breakerHook{breakerFor(rawURL + " node " + opt.Addr)})
+			return n
+		}
+		return redis.NewClusterClient(o.cluster), nil
 	default:
 		c = redis.NewClient(o.simple)
 	}
