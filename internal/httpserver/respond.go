@@ -38,9 +38,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
+// statusClientClosed is nginx's 499, Client Closed Request: the answer to
+// a request whose client closed its connection before it was answered
+// (its context is cancelled, so what it was waiting for failed). Nobody
+// reads it; the access log and the metrics tell it from a failure (500)
+// or an outage (503) of ours.
+const statusClientClosed = 499
+
+// clientGone answers a request whose client has gone, and reports whether
+// it did: logged at Info level with what failed, never as an error.
+func (s *Server) clientGone(w http.ResponseWriter, r *http.Request, err error) bool {
+	if r.Context().Err() == nil {
+		return false
+	}
+	s.opts.Logger.Info("client went away before the answer", "method", r.Method, "path", r.URL.Path, "err", err)
+	w.WriteHeader(statusClientClosed)
+	return true
+}
+
 // serverError logs err with its detail and answers without it: 503 with
-// Retry-After when a dependency is unavailable, else 500.
+// Retry-After when a dependency is unavailable, else 500 (499 when the
+// client has gone: clientGone).
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if s.clientGone(w, r, err) {
+		return
+	}
 	s.opts.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	if accounts.ErrorCode(err) == accounts.EUnavailable {
 		// The database or another dependency is down: tell clients to retry.
@@ -55,8 +77,11 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 // sessionError answers a request whose session could not be saved: the
-// store is down, so 503.
+// store is down, so 503 (499 when the client has gone: clientGone).
 func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	if s.clientGone(w, r, err) {
+		return
+	}
 	s.opts.Logger.Error("session store unavailable", "err", err, "path", r.URL.Path)
 	s.unavailable(w, r, isAPI(r))
 }

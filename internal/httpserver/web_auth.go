@@ -254,6 +254,9 @@ func (s *Server) passwordFormError(w http.ResponseWriter, r *http.Request, page 
 	case accounts.EUnauthorized:
 		f.Error = accounts.ErrorMessage(err)
 	case accounts.EUnavailable:
+		if s.clientGone(w, r, err) {
+			return
+		}
 		f.Error, status = accounts.ErrorMessage(err), http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "1")
 	default:
