@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/invenio-go/accounts/internal/session"
+	"github.com/invenio-go/accounts/internal/testenv"
 	"github.com/invenio-go/accounts/internal/token"
 )
 
@@ -37,7 +38,7 @@ func FuzzParseCookie(f *testing.F) {
 // FuzzLoad feeds Cookie headers to Manager.Load: a valid session loads,
 // anything else is anonymous, and nothing panics or returns an error.
 func FuzzLoad(f *testing.F) {
-	c := &clock{now: time.Unix(0x6aff8000, 0)}
+	c := testenv.NewClock(time.Unix(0x6aff8000, 0))
 	store := memStoreFor(f)
 	m, err := session.New(store, session.Options{Secret: []byte("CHANGE_ME"), Now: c.Now})
 	if err != nil {

@@ -28,24 +28,9 @@ var _ accounts.SessionEnder = (*session.Manager)(nil)
 var testSecret = []byte("a test secret key of 32 bytes...")
 
 // clock is a settable clock shared by the Managers of a test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = testenv.Clock
 
-func newClock() *clock { return &clock{now: time.Now().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return testenv.NewClock(time.Now().Truncate(time.Second)) }
 
 // node is one "server": a Manager on a (possibly shared) store.
 type node struct {

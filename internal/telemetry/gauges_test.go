@@ -25,7 +25,7 @@ func TestActiveSessionsCached(t *testing.T) {
 		{time.Second, 2, 102},
 	}
 	for i, s := range steps {
-		clk.advance(s.advance)
+		clk.Advance(s.advance)
 		v, ok := sample(scrape(t, m), "accounts_sessions_active", nil)
 		if !ok || v != s.wantValue {
 			t.Errorf("step %d: sessions = %v (exists %v), want %v", i, v, ok, s.wantValue)
@@ -133,7 +133,7 @@ func TestCallbackRecovers(t *testing.T) {
 		t.Fatal("samples from a failing callback")
 	}
 	fail.Store(false)
-	clk.advance(DefaultCacheTTL)
+	clk.Advance(DefaultCacheTTL)
 	fams := scrape(t, m)
 	for state, want := range map[string]float64{"queued": 3, "dead": 1} {
 		if v, _ := sample(fams, "accounts_mail_queue_depth", map[string]string{"state": state}); v != want {

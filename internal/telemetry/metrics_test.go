@@ -16,25 +16,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/invenio-go/accounts/internal/testenv"
 )
-
-// clock is a settable clock for the gauge cache.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // logBuffer is a concurrency-safe log sink.
 type logBuffer struct {
@@ -55,11 +39,11 @@ func (b *logBuffer) String() string {
 }
 
 // newTest returns Metrics on a fake clock, logging into the returned buffer.
-func newTest(t *testing.T, opts Options) (*Metrics, *clock, *logBuffer) {
+func newTest(t *testing.T, opts Options) (*Metrics, *testenv.Clock, *logBuffer) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c := testenv.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	logs := &logBuffer{}
-	opts.Now = c.now
+	opts.Now = c.Now
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	return New(opts), c, logs
 }
