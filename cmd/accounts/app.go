@@ -159,6 +159,16 @@ func newHasher(cfg *config.Config) (*password.Hasher, error) {
 	return h, nil
 }
 
+// user finds the user a USER argument names (an email in any case, or a
+// numeric id); one it does not name is a usage error, as in Invenio's CLI.
+func (a *app) user(ctx context.Context, ref string) (*accounts.User, error) {
+	u, err := a.svc.FindUser(ctx, accounts.UserRef(ref))
+	if accounts.ErrorCode(err) == accounts.ENotFound {
+		return nil, usagef("ERROR: User not found.")
+	}
+	return u, err
+}
+
 // Close releases the app's resources.
 func (a *app) Close() error {
 	a.svc.WaitAnnouncements()

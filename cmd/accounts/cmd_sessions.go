@@ -28,10 +28,8 @@ func newSessionsListCmd(e *env) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			u, err := a.svc.FindUser(cmd.Context(), accounts.UserRef(args[0]))
-			if accounts.ErrorCode(err) == accounts.ENotFound {
-				return usagef("ERROR: User not found.")
-			} else if err != nil {
+			u, err := a.user(cmd.Context(), args[0])
+			if err != nil {
 				return err
 			}
 			rows, err := a.db.UserSessionActivities(cmd.Context(), u.ID)
@@ -134,10 +132,8 @@ func revokeOne(cmd *cobra.Command, e *env, a *app, mgr *session.Manager, sid str
 }
 
 func revokeUser(cmd *cobra.Command, e *env, a *app, mgr *session.Manager, ref string) error {
-	u, err := a.svc.FindUser(cmd.Context(), accounts.UserRef(ref))
-	if accounts.ErrorCode(err) == accounts.ENotFound {
-		return usagef("ERROR: User not found.")
-	} else if err != nil {
+	u, err := a.user(cmd.Context(), ref)
+	if err != nil {
 		return err
 	}
 	rows, err := a.db.UserSessionActivities(cmd.Context(), u.ID)

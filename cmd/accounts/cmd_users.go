@@ -42,10 +42,7 @@ func newUsersResetTwoFactorCmd(e *env) *cobra.Command {
 			}
 			defer a.Close()
 			ctx := cmd.Context()
-			u, err := a.svc.FindUser(ctx, accounts.UserRef(args[0]))
-			if accounts.ErrorCode(err) == accounts.ENotFound {
-				return usagef("ERROR: User not found.")
-			}
+			u, err := a.user(ctx, args[0])
 			if err != nil {
 				return err
 			}

@@ -35,15 +35,21 @@ func (a *admin) handleAPIUsers(w http.ResponseWriter, r *http.Request) {
 
 // pathUser loads the user of the path's {id} (400 malformed, 404 unknown).
 func (a *admin) pathUser(w http.ResponseWriter, r *http.Request) *accounts.User {
-	id, err := userID(r)
-	if err == nil {
-		var u *accounts.User
-		if u, err = a.s.opts.Service.AdminUser(r.Context(), id); err == nil {
-			return u
-		}
+	u, err := a.userOfPath(r)
+	if err != nil {
+		a.fail(w, r, err)
 	}
-	a.fail(w, r, err)
-	return nil
+	return u
+}
+
+// userOfPath loads the user of the path's {id}: EInvalid for a malformed
+// id, ENotFound.
+func (a *admin) userOfPath(r *http.Request) (*accounts.User, error) {
+	id, err := userID(r)
+	if err != nil {
+		return nil, err
+	}
+	return a.s.opts.Service.AdminUser(r.Context(), id)
 }
 
 // handleAPIUser handles "GET /api/admin/users/{id}".

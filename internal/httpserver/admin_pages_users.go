@@ -172,13 +172,10 @@ func (a *admin) handleEndSessionsForm(w http.ResponseWriter, r *http.Request) {
 	if me == nil {
 		return
 	}
-	id, err := userID(r)
+	u, err := a.userOfPath(r)
 	var n int
 	if err == nil {
-		var u *accounts.User
-		if u, err = a.s.opts.Service.AdminUser(r.Context(), id); err == nil {
-			n, err = a.endUserSessions(r, me, u)
-		}
+		n, err = a.endUserSessions(r, me, u)
 	}
 	a.done(w, r, err, fmt.Sprintf("%d sessions ended.", n), "/admin/users/"+r.PathValue("id"))
 }
@@ -212,11 +209,7 @@ func (a *admin) handleSendResetForm(w http.ResponseWriter, r *http.Request) {
 	if me == nil {
 		return
 	}
-	id, err := userID(r)
-	var u *accounts.User
-	if err == nil {
-		u, err = a.s.opts.Service.AdminUser(r.Context(), id)
-	}
+	u, err := a.userOfPath(r)
 	if err == nil && !a.s.set.Recoverable {
 		err = accounts.Errorf(accounts.EInvalid, "Password recovery is switched off (SECURITY_RECOVERABLE).")
 	}

@@ -30,11 +30,7 @@ func (a *admin) handleResetTwoFactorForm(w http.ResponseWriter, r *http.Request)
 	if me == nil {
 		return
 	}
-	id, err := userID(r)
-	var u *accounts.User
-	if err == nil {
-		u, err = a.s.opts.Service.AdminUser(r.Context(), id)
-	}
+	u, err := a.userOfPath(r)
 	if err == nil {
 		err = a.resetTwoFactor(r, me, u, r.PostForm.Get("reason"))
 	}
