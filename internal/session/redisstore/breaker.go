@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,10 +31,12 @@ const breakerCooldown = time.Second
 // of waiting, until a command let through after the cooldown gets an
 // answer.
 type breaker struct {
+	// open is read without the lock on every command: while the breaker
+	// is closed and commands are answered, none takes the lock.
+	open     atomic.Bool
 	mu       sync.Mutex
-	openedAt time.Time // zero: closed
+	openedAt time.Time // when it opened (again); zero while closed
 	probing  bool      // a command let through after the cooldown is out
-	now      func() time.Time
 }
 
 var (
@@ -47,7 +50,7 @@ func breakerFor(rawURL string) *breaker {
 	defer breakersMu.Unlock()
 	b := breakers[rawURL]
 	if b == nil {
-		b = &breaker{now: time.Now}
+		b = &breaker{}
 		breakers[rawURL] = b
 	}
 	return b
@@ -56,12 +59,15 @@ func breakerFor(rawURL string) *breaker {
 // allow reports whether a command may be sent, and whether it is the one
 // command sent to learn whether the server answers again.
 func (b *breaker) allow() (ok, probe bool) {
+	if !b.open.Load() {
+		return true, false
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch {
-	case b.openedAt.IsZero():
+	case b.openedAt.IsZero(): // closed since the Load
 		return true, false
-	case b.probing || b.now().Sub(b.openedAt) < breakerCooldown:
+	case b.probing || time.Since(b.openedAt) < breakerCooldown:
 		return false, false
 	}
 	b.probing = true
@@ -73,16 +79,22 @@ func (b *breaker) allow() (ok, probe bool) {
 // server: the caller's own deadline (which go-redis also sets on the
 // connection) or cancellation cut the wait.
 func (b *breaker) done(ctx context.Context, err error, probe bool) {
+	quiet := err != nil && silent(err) && ctx.Err() == nil
+	if !quiet && !probe && !b.open.Load() {
+		return // closed, and nothing to change
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if probe {
 		b.probing = false
 	}
 	switch {
-	case silent(err) && ctx.Err() == nil:
-		b.openedAt = b.now()
+	case quiet:
+		b.openedAt = time.Now()
+		b.open.Store(true)
 	case err == nil || answered(err):
 		b.openedAt = time.Time{}
+		b.open.Store(false)
 	}
 }
 
