@@ -81,6 +81,34 @@ type clientOptions struct {
 }
 
 func parseURL(rawURL string) (clientOptions, error) {
+	o, err := parseAnyURL(rawURL)
+	if err != nil {
+		return o, err
+	}
+	switch {
+	case o.simple != nil:
+		err = checkPool(o.simple.PoolSize, o.simple.MinIdleConns, o.simple.MaxIdleConns, o.simple.MaxActiveConns)
+	case o.failover != nil:
+		err = checkPool(o.failover.PoolSize, o.failover.MinIdleConns, o.failover.MaxIdleConns, o.failover.MaxActiveConns)
+	case o.cluster != nil:
+		err = checkPool(o.cluster.PoolSize, o.cluster.MinIdleConns, o.cluster.MaxIdleConns, o.cluster.MaxActiveConns)
+	}
+	return o, err
+}
+
+// checkPool refuses negative pool options: go-redis takes them as they are,
+// and a negative pool_size makes it panic (a channel of negative size; found
+// by FuzzFromURI).
+func checkPool(sizes ...int) error {
+	for _, n := range sizes {
+		if n < 0 {
+			return errors.New("redisstore: invalid URL: a pool option (pool_size, min_idle_conns, max_idle_conns, max_active_conns) is negative")
+		}
+	}
+	return nil
+}
+
+func parseAnyURL(rawURL string) (clientOptions, error) {
 	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok {
 		return clientOptions{}, errors.New("redisstore: invalid URL: no scheme")

@@ -84,6 +84,13 @@ func TestParseURLErrors(t *testing.T) {
 		"redis+cluster://n1/0",
 		"redis+cluster://n1:",
 		"redis+cluster://n1?%zz",
+		// Negative pool options: go-redis panicked (FuzzFromURI).
+		"redis://:s3cr3tpw@localhost:6380/2?dial_timeout=1s&pool_size=-2",
+		"redis://localhost?min_idle_conns=-1",
+		"redis://localhost?max_active_conns=-1",
+		"redis+sentinel://s1/m?pool_size=-1",
+		"redis+cluster://n1,n2?pool_size=-1",
+		"redis+cluster://n1?max_idle_conns=-3",
 	} {
 		_, err := parseURL(raw)
 		if err == nil {
